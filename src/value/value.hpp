@@ -36,9 +36,32 @@ const char* value_kind_name(ValueKind k);
 
 inline constexpr int kMaxPointerFollow = 17;  // dotted paths follow at most this many pointers
 
+// The raw state of a Value, for the C ABI's by-value cursor.
+struct ValueParts {
+  const ValueContext* ctx = nullptr;
+  const uint8_t* data = nullptr;
+  uint64_t len = 0;
+  uint32_t type_id = 0;
+  uint8_t bit_off = 0;
+  uint8_t bit_size = 0;
+  bool is_bytes = false;
+};
+
 class Value {
  public:
   Value() = default;
+  ValueParts parts() const { return {ctx_, data_, len_, type_id_, bit_off_, bit_size_, is_bytes_}; }
+  static Value from_parts(const ValueParts& p) {
+    Value v;
+    v.ctx_ = p.ctx;
+    v.data_ = p.data;
+    v.len_ = p.len;
+    v.type_id_ = p.type_id;
+    v.bit_off_ = p.bit_off;
+    v.bit_size_ = p.bit_size;
+    v.is_bytes_ = p.is_bytes;
+    return v;
+  }
   // A typed value. `type_id` may be a modifier; it is peeled here.
   static Value typed(const ValueContext* ctx, uint32_t type_id, const uint8_t* data, uint64_t len);
   // Raw bytes without BTF.
