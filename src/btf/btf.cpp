@@ -3,6 +3,9 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -19,13 +22,18 @@ namespace {
 // overflow the stack.
 constexpr int kMaxNest = 64;
 
-uint64_t fnv1a(const void* data, size_t size) {
+// Content hash for the cache key (equality is confirmed with memcmp).
+uint64_t content_hash(const void* data, size_t size) {
   const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; i++) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
+  uint64_t h = 0xcbf29ce484222325ull ^ size;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0x100000001b3ull;
+    h ^= h >> 29;
   }
+  for (; i < size; i++) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
 }
 
@@ -62,6 +70,32 @@ bool is_modifier(BtfKind k) {
   }
 }
 
+// libbpf 1.1 as packaged declares btf__new_split but does not export it;
+// btf__parse_raw_split is exported, so split BTF is parsed from a memfd.
+struct btf* new_split(const void* data, size_t size, struct btf* base) {
+  int fd = memfd_create("ktsnap-btf", MFD_CLOEXEC);
+  if (fd < 0) return nullptr;
+  const char* p = static_cast<const char*>(data);
+  size_t off = 0;
+  while (off < size) {
+    ssize_t n = write(fd, p + off, size - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      errno = e;
+      return nullptr;
+    }
+    off += static_cast<size_t>(n);
+  }
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  struct btf* b = btf__parse_raw_split(path.c_str(), base);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return b;
+}
+
 }  // namespace
 
 Btf::Btf(struct btf* b, std::shared_ptr<const Btf> base) : btf_(b), base_(std::move(base)) {
@@ -82,7 +116,7 @@ Result<std::shared_ptr<const Btf>> Btf::from_raw(const void* data, size_t size,
   if (size < sizeof(struct btf_header))
     return make_error(Code::Format, "BTF blob of " + std::to_string(size) +
                                         " bytes is shorter than the BTF header");
-  CacheKey key{fnv1a(data, size), size, base.get()};
+  CacheKey key{content_hash(data, size), size, base.get()};
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lk(c.mu);
@@ -99,8 +133,8 @@ Result<std::shared_ptr<const Btf>> Btf::from_raw(const void* data, size_t size,
     }
   }
   errno = 0;
-  struct btf* b = btf__new_split(data, static_cast<__u32>(size),
-                                 base ? const_cast<struct btf*>(base->raw()) : nullptr);
+  struct btf* b = base ? new_split(data, size, const_cast<struct btf*>(base->raw()))
+                       : btf__new(data, static_cast<__u32>(size));
   if (b == nullptr) {
     int e = errno;
     return make_error(Code::Format,

@@ -14,12 +14,12 @@
 #include "btf/btf.hpp"
 #include "internal/status.hpp"
 
+namespace ktsnap::fb {
+struct Report;  // generated from schema/report.fbs
+}
+
 namespace ktsnap {
 inline namespace v1 {
-
-namespace fb {
-struct Report;
-}
 
 inline constexpr uint16_t kFormatMajor = 1;
 inline constexpr uint16_t kFormatMinor = 0;
