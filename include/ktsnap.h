@@ -1,0 +1,949 @@
+/*
+ * ktsnap.h - the C ABI of libktsnap.so.1.
+ *
+ * ktsnap stores typed snapshots of BPF scheduler state ("reports") and reads
+ * them back: maps, per-CPU entries, global variables, scheduler stats JSON.
+ * This header is C99, includes only <stddef.h>, <stdint.h> and <stdbool.h>,
+ * and is the whole public interface. docs/ABI.md states the compatibility
+ * promise.
+ *
+ * Conventions used by every declaration below:
+ *
+ * - Status. A function that can fail returns ktsnap_status: KTSNAP_OK (0) or
+ *   a negative KTSNAP_E_* code. Numbers are never renumbered or reused;
+ *   treat any unknown negative number as a generic error. Outputs come first
+ *   and are named `out` or `*_out`; on failure they are left zeroed (NULL,
+ *   0, an empty ktsnap_value) unless stated otherwise.
+ * - Last error. Every call that can fail clears this thread's last error when
+ *   it starts and, when it fails, stores a message (ktsnap_last_error()) and
+ *   an errno (ktsnap_last_errno(), 0 when the failure did not come from the
+ *   system). Functions that cannot fail (version, features, status and kind
+ *   names, last_error/last_errno themselves, ktsnap_free and every _free)
+ *   leave the last error untouched.
+ * - Ownership. "Owned" results are released by the caller with the named
+ *   function (`_free` for handles, ktsnap_free() for buffers and `_dup`
+ *   strings); never mix allocators. "Borrowed" results belong to the library
+ *   and stay valid for the stated time, usually while the parent handle
+ *   lives. Strings are UTF-8 and NUL-terminated; where bytes may contain NUL
+ *   an explicit length is returned too.
+ * - Threads. A handle passed as `const` may be used by any number of threads
+ *   at once. A non-const handle (a builder) is used by one thread at a time.
+ *   The last error is per thread.
+ * - Options structs start with `size_t sz` (set it with the _INIT macro or
+ *   the _init function). NULL means defaults. The library reads only fields
+ *   that lie wholly inside sz, rejects sz < sizeof(size_t), and rejects a
+ *   struct larger than it knows unless every unknown byte is zero.
+ * - No function calls back into user code. No exception or unwind leaves
+ *   the library.
+ */
+#ifndef KTSNAP_H
+#define KTSNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Macros                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Marks a function exported from libktsnap.so.1. */
+#if defined(__GNUC__) || defined(__clang__)
+#define KTSNAP_API __attribute__((visibility("default")))
+#else
+#define KTSNAP_API
+#endif
+
+/** C++ callers see every function as noexcept: nothing ever throws. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define KTSNAP_NOEXCEPT noexcept
+#else
+#define KTSNAP_NOEXCEPT
+#endif
+
+/**
+ * Marks a declaration deprecated with a hint naming its replacement.
+ * Define KTSNAP_NO_DEPRECATED before including this header to hide
+ * deprecated declarations altogether (none exist in 1.0).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define KTSNAP_DEPRECATED(hint) __attribute__((deprecated(hint)))
+#else
+#define KTSNAP_DEPRECATED(hint)
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version and features                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** API version of this header (the soname number is the ABI: 1). */
+#define KTSNAP_VERSION_MAJOR 1
+/** API minor version: grows when functions are added. */
+#define KTSNAP_VERSION_MINOR 0
+/** API patch version: fixes only. */
+#define KTSNAP_VERSION_PATCH 0
+/** This header's version as ktsnap_version() encodes it. */
+#define KTSNAP_VERSION_NUMBER \
+  (KTSNAP_VERSION_MAJOR * 10000 + KTSNAP_VERSION_MINOR * 100 + KTSNAP_VERSION_PATCH)
+
+/**
+ * Version of the loaded library: major*10000 + minor*100 + patch. Compare
+ * with KTSNAP_VERSION_NUMBER to detect a library older than the header.
+ * Thread-safe; cannot fail.
+ */
+KTSNAP_API uint32_t ktsnap_version(void) KTSNAP_NOEXCEPT;
+
+/**
+ * Version of the loaded library as "MAJOR.MINOR.PATCH".
+ * Borrowed static string, valid forever. Thread-safe; cannot fail.
+ */
+KTSNAP_API const char *ktsnap_version_string(void) KTSNAP_NOEXCEPT;
+
+/** Feature bits returned by ktsnap_features(). */
+#define KTSNAP_FEATURE_BTF ((uint64_t)1 << 0)     /**< typed values through BTF */
+#define KTSNAP_FEATURE_JSON ((uint64_t)1 << 1)    /**< JSON rendering */
+#define KTSNAP_FEATURE_TEXT ((uint64_t)1 << 2)    /**< text rendering */
+#define KTSNAP_FEATURE_BUILDER ((uint64_t)1 << 3) /**< ktsnap_builder_* */
+#define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< reserved: live capture of kernel maps */
+#define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< reserved: shared-memory report rings */
+#define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< reserved: guest/host capture request wire */
+#define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< reserved: predicate queries and columns */
+
+/**
+ * What this build of the library supports: an OR of KTSNAP_FEATURE_* bits.
+ * Bits marked reserved are set only by library versions that implement
+ * them. Thread-safe; cannot fail.
+ */
+KTSNAP_API uint64_t ktsnap_features(void) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Status, errors, memory                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Result of a fallible call: KTSNAP_OK or a negative KTSNAP_E_* value. */
+typedef int32_t ktsnap_status;
+
+#define KTSNAP_OK 0               /**< success */
+#define KTSNAP_E_INVALID (-1)     /**< bad argument, NULL pointer or options struct */
+#define KTSNAP_E_NOMEM (-2)       /**< out of memory */
+#define KTSNAP_E_NOTFOUND (-3)    /**< no such map, member, variant, file entry */
+#define KTSNAP_E_AGAIN (-4)       /**< try again (ring empty or full) */
+#define KTSNAP_E_TIMEOUT (-5)     /**< a bounded wait expired */
+#define KTSNAP_E_VERSION (-6)     /**< format or ABI version mismatch */
+#define KTSNAP_E_UNSUPPORTED (-7) /**< not supported by this build or this data */
+#define KTSNAP_E_IO (-8)          /**< I/O failure; see ktsnap_last_errno() */
+#define KTSNAP_E_INTERNAL (-9)    /**< a bug in ktsnap; the message says where */
+#define KTSNAP_E_FORMAT (-10)     /**< malformed input data (report, BTF, JSON) */
+#define KTSNAP_E_TYPE (-11)       /**< the value is not of the requested type */
+#define KTSNAP_E_RANGE (-12)      /**< index or number out of range, buffer too small */
+#define KTSNAP_E_PERM (-13)       /**< permission denied; see ktsnap_last_errno() */
+#define KTSNAP_E_BUSY (-14)       /**< resource busy */
+
+/**
+ * Short English text for a status ("invalid argument"); a generic text for
+ * numbers this library does not know. Borrowed static string, valid
+ * forever, never NULL. Thread-safe; does not touch the last error.
+ */
+KTSNAP_API const char *ktsnap_status_str(ktsnap_status status) KTSNAP_NOEXCEPT;
+
+/**
+ * Message describing the last failure of a ktsnap call on this thread, or ""
+ * when the last such call succeeded. Never NULL. Borrowed: valid until the
+ * next ktsnap call on this thread (copy it if you need it longer).
+ */
+KTSNAP_API const char *ktsnap_last_error(void) KTSNAP_NOEXCEPT;
+
+/**
+ * errno of the last failure on this thread when it came from the system
+ * (open, mmap, write, ...), else 0. Kept apart from the status: an I/O
+ * failure is KTSNAP_E_IO with, for example, ENOENT here.
+ */
+KTSNAP_API int32_t ktsnap_last_errno(void) KTSNAP_NOEXCEPT;
+
+/**
+ * Releases a buffer the library allocated for the caller (rendered text,
+ * `_dup` strings). NULL is ignored. Thread-safe.
+ */
+KTSNAP_API void ktsnap_free(void *ptr) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Handles and the value cursor                                             */
+/* ------------------------------------------------------------------------ */
+
+/** An open report (one capture). Owned; release with ktsnap_report_free(). */
+typedef struct ktsnap_report ktsnap_report;
+
+/** One map inside a report. Borrowed: valid while its report lives. */
+typedef struct ktsnap_map ktsnap_map;
+
+/** Builds a report from data the caller captured. Owned; single-threaded. */
+typedef struct ktsnap_builder ktsnap_builder;
+
+/**
+ * A typed value inside a report: a map key, a map value, a member, an
+ * element. Passed by value and copied freely; no allocation, nothing to
+ * free. Valid while the report it came from lives.
+ *
+ * The members are private to the library: do not read or write them. A
+ * zero-initialised ktsnap_value is "no value" (KTSNAP_KIND_INVALID). The
+ * size and alignment of this struct are fixed for the life of .so.1
+ * (32 bytes on 64-bit targets).
+ */
+typedef struct ktsnap_value {
+  const void *_ctx;  /**< private */
+  const void *_data; /**< private */
+  uint64_t _len;     /**< private */
+  uint32_t _type;    /**< private */
+  uint32_t _bits;    /**< private */
+} ktsnap_value;
+
+/* ------------------------------------------------------------------------ */
+/* Opening and saving reports                                                */
+/* ------------------------------------------------------------------------ */
+
+/** ktsnap_open_opts.flags: open_memory copies the bytes instead of borrowing them. */
+#define KTSNAP_OPEN_COPY 0x1u
+
+/** Options for ktsnap_report_open_file() and ktsnap_report_open_memory(). */
+typedef struct ktsnap_open_opts {
+  size_t sz;            /**< sizeof(ktsnap_open_opts) as the caller knows it */
+  uint32_t flags;       /**< KTSNAP_OPEN_* bits; unknown bits are rejected */
+  uint8_t reserved[4];  /**< must be zero */
+} ktsnap_open_opts;
+
+/** Size of ktsnap_open_opts in version 1.0 of the ABI. */
+#define KTSNAP_OPEN_OPTS_SIZE_V1 16
+
+/** Initialiser for ktsnap_open_opts: defaults, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_OPEN_OPTS_INIT { sizeof(ktsnap_open_opts), 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_OPEN_OPTS_INIT { .sz = sizeof(ktsnap_open_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults: zeroes `sz` bytes and stores sz in opts->sz.
+ * Call as ktsnap_open_opts_init(&o, sizeof o). The result equals
+ * KTSNAP_OPEN_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ * Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_open_opts_init(ktsnap_open_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Opens a report file: maps it read-only and verifies it (bounds, sizes,
+ * indexes) once, in time that does not grow with the number of entries.
+ * out: owned handle, release with ktsnap_report_free(). opts may be NULL.
+ * Errors: KTSNAP_E_INVALID (NULL out/path, bad opts), KTSNAP_E_IO or
+ * KTSNAP_E_PERM with ktsnap_last_errno() (cannot open or map the file),
+ * KTSNAP_E_FORMAT (not a valid report), KTSNAP_E_VERSION (newer format
+ * major), KTSNAP_E_NOMEM. Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_report_open_file(ktsnap_report **out, const char *path,
+                                                 const ktsnap_open_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Opens a report held in memory and verifies it. By default the report
+ * borrows [data, data+size): the caller keeps those bytes alive and
+ * unchanged until ktsnap_report_free(). With KTSNAP_OPEN_COPY in
+ * opts->flags the library copies them and the caller may release its copy
+ * as soon as this returns.
+ * out: owned handle, release with ktsnap_report_free().
+ * Errors: KTSNAP_E_INVALID (NULL out, NULL data with a non-zero size, bad
+ * opts), KTSNAP_E_RANGE (size larger than any report may be),
+ * KTSNAP_E_FORMAT, KTSNAP_E_VERSION, KTSNAP_E_NOMEM. Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_report_open_memory(ktsnap_report **out, const void *data, size_t size,
+                                                   const ktsnap_open_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Writes the report's bytes to `path` atomically (a temporary file next to
+ * it, fsync, rename).
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_IO or KTSNAP_E_PERM
+ * with ktsnap_last_errno(). Thread-safe for a const report.
+ */
+KTSNAP_API ktsnap_status ktsnap_report_save(const ktsnap_report *report, const char *path) KTSNAP_NOEXCEPT;
+
+/**
+ * Releases a report and everything borrowed from it (maps, values, strings,
+ * bytes). NULL is ignored. Must not race with other calls on the report.
+ */
+KTSNAP_API void ktsnap_report_free(ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * The report's serialized bytes (what ktsnap_report_save() writes).
+ * Borrowed: valid while the report lives. Returns NULL (and 0 in
+ * *size_out) when report is NULL; size_out may be NULL. Thread-safe.
+ */
+KTSNAP_API const void *ktsnap_report_bytes(const ktsnap_report *report, size_t *size_out) KTSNAP_NOEXCEPT;
+
+/**
+ * Container format version of the report: major << 16 | minor.
+ * Returns 0 when report is NULL. Thread-safe.
+ */
+KTSNAP_API uint32_t ktsnap_report_format_version(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Report metadata                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* What caused a capture (ktsnap_report_trigger()). */
+#define KTSNAP_TRIGGER_ON_DEMAND 0u /**< asked for by a test or a user */
+#define KTSNAP_TRIGGER_ERROR 1u     /**< the scheduler exited with an error */
+#define KTSNAP_TRIGGER_WATCH 2u     /**< a watch registration fired */
+#define KTSNAP_TRIGGER_PERIODIC 3u  /**< a periodic capture */
+
+/**
+ * The capture's tag ("" when none). Borrowed: valid while the report lives.
+ * Returns NULL only when report is NULL (KTSNAP_E_INVALID in the last
+ * error). Thread-safe.
+ */
+KTSNAP_API const char *ktsnap_report_tag(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** The capture's trigger, a KTSNAP_TRIGGER_* value (0 when report is NULL). Thread-safe. */
+KTSNAP_API uint32_t ktsnap_report_trigger(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** CLOCK_REALTIME of the capture in ns (0 when report is NULL). Thread-safe. */
+KTSNAP_API uint64_t ktsnap_report_wall_time_ns(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** CLOCK_MONOTONIC of the capture in ns (0 when report is NULL). Thread-safe. */
+KTSNAP_API uint64_t ktsnap_report_monotonic_ns(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** Milliseconds since the scenario started (0 when report is NULL). Thread-safe. */
+KTSNAP_API uint64_t ktsnap_report_elapsed_ms(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** True when the report records a scenario step index. Thread-safe. */
+KTSNAP_API bool ktsnap_report_has_step_index(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** The scenario step index; 0 when none is recorded or report is NULL. Thread-safe. */
+KTSNAP_API uint32_t ktsnap_report_step_index(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** True for a placeholder report (a capture that could not be taken). Thread-safe. */
+KTSNAP_API bool ktsnap_report_is_placeholder(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * Why the report is a placeholder ("" when it is not). Borrowed: valid while
+ * the report lives; NULL only when report is NULL. Thread-safe.
+ */
+KTSNAP_API const char *ktsnap_report_placeholder_reason(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * The scheduler stats JSON text, or NULL when the report holds none (or
+ * report is NULL). *len_out (optional) receives its length in bytes.
+ * Borrowed: valid while the report lives. Thread-safe.
+ */
+KTSNAP_API const char *ktsnap_report_stats_json(const ktsnap_report *report, size_t *len_out) KTSNAP_NOEXCEPT;
+
+/* Schedulers (BPF objects) whose maps the report holds. */
+
+/** Number of schedulers in the report (0 when report is NULL). Thread-safe. */
+KTSNAP_API size_t ktsnap_report_scheduler_count(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * Name of scheduler `idx` (the BPF object name). Borrowed: valid while the
+ * report lives. NULL when report is NULL or idx is out of range (the last
+ * error says which). Thread-safe.
+ */
+KTSNAP_API const char *ktsnap_report_scheduler_name(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/** BTF blob index of scheduler `idx`; -1 when none, out of range or NULL. Thread-safe. */
+KTSNAP_API int32_t ktsnap_report_scheduler_btf_index(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/** True when scheduler `idx` was the attached sched_ext scheduler. Thread-safe. */
+KTSNAP_API bool ktsnap_report_scheduler_active(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/* Raw BTF blobs. */
+
+/** Number of BTF blobs in the report (0 when report is NULL). Thread-safe. */
+KTSNAP_API size_t ktsnap_report_btf_count(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * Raw bytes of BTF blob `idx` (without its base). Borrowed: valid while the
+ * report lives. NULL (size 0) when out of range or report is NULL;
+ * size_out may be NULL. Thread-safe.
+ */
+KTSNAP_API const void *ktsnap_report_btf_data(const ktsnap_report *report, size_t idx,
+                                             size_t *size_out) KTSNAP_NOEXCEPT;
+
+/* Maps left out of the capture, with the reason. */
+
+/** Number of excluded maps (0 when report is NULL). Thread-safe. */
+KTSNAP_API size_t ktsnap_report_excluded_count(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/** Name of excluded map `idx`. Borrowed, valid while the report lives; NULL when out of range. */
+KTSNAP_API const char *ktsnap_report_excluded_name(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/** Kernel map id of excluded map `idx` (0 when out of range). Thread-safe. */
+KTSNAP_API uint32_t ktsnap_report_excluded_map_id(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/** bpf_map_type number of excluded map `idx` (0 when out of range). Thread-safe. */
+KTSNAP_API uint32_t ktsnap_report_excluded_map_type(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/** Why map `idx` was excluded. Borrowed, valid while the report lives; NULL when out of range. */
+KTSNAP_API const char *ktsnap_report_excluded_reason(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/* Pointer-target regions: memory captured so pointers can be followed later. */
+
+/** Number of regions (0 when report is NULL). Thread-safe. */
+KTSNAP_API size_t ktsnap_report_region_count(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * Region `idx`: the address it was read from, its bytes and their length.
+ * data_out: borrowed, valid while the report lives. Regions are sorted by
+ * address. Every output is required.
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_RANGE (idx >= count).
+ * Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_report_region(uint64_t *address_out, const void **data_out, size_t *size_out,
+                                              const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Maps                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* ktsnap_map_flags() bits. */
+#define KTSNAP_MAP_TRUNCATED 0x1u   /**< the entry cap stopped the read */
+#define KTSNAP_MAP_BTF_MISSING 0x2u /**< no usable BTF: values are raw bytes */
+
+/** Number of maps in the report (0 when report is NULL). Thread-safe. */
+KTSNAP_API size_t ktsnap_report_map_count(const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * Map number `idx` in capture order. Borrowed: valid while the report lives.
+ * NULL when report is NULL or idx >= count (the last error says which).
+ * Thread-safe.
+ */
+KTSNAP_API const ktsnap_map *ktsnap_report_map_at(const ktsnap_report *report, size_t idx) KTSNAP_NOEXCEPT;
+
+/**
+ * The first map named `name` ("kt_tasks", "sched.bss").
+ * out: borrowed, valid while the report lives.
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_NOTFOUND (the message
+ * lists the maps the report has). Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_report_map_by_name(const ktsnap_map **out, const ktsnap_report *report,
+                                                   const char *name) KTSNAP_NOEXCEPT;
+
+/*
+ * Map metadata getters. Each returns a zero value (0, NULL, -1 for indexes)
+ * and sets KTSNAP_E_INVALID as the last error when map is NULL. Strings are
+ * borrowed and valid while the report lives. All are thread-safe.
+ */
+
+/** Map name as the kernel knows it (globals: "<obj>.bss"). */
+KTSNAP_API const char *ktsnap_map_name(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Position of the map in the report (ktsnap_report_map_at(report, index)). */
+KTSNAP_API uint32_t ktsnap_map_index(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** The kernel's enum bpf_map_type number (1 hash, 2 array, 6 percpu_array, ...). */
+KTSNAP_API uint32_t ktsnap_map_type(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Short lowercase name of the map type ("hash", "percpu_array"), or its number in decimal. */
+KTSNAP_API const char *ktsnap_map_type_name(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** True for per-CPU map types (values are read with ktsnap_map_percpu_value()). */
+KTSNAP_API bool ktsnap_map_is_percpu(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Key size in bytes. */
+KTSNAP_API uint32_t ktsnap_map_key_size(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Value size in bytes (one CPU's slot for per-CPU maps). */
+KTSNAP_API uint32_t ktsnap_map_value_size(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Declared max_entries. */
+KTSNAP_API uint32_t ktsnap_map_max_entries(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Per-CPU slots per entry (possible CPUs) for per-CPU maps, else 0. */
+KTSNAP_API uint32_t ktsnap_map_nr_cpus(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** KTSNAP_MAP_* bits (truncated read, BTF missing). */
+KTSNAP_API uint32_t ktsnap_map_flags(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** The kernel map_flags the map was created with (BPF_F_*). */
+KTSNAP_API uint32_t ktsnap_map_bpf_flags(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Why the contents are missing or partial, or NULL when there was no error. */
+KTSNAP_API const char *ktsnap_map_error(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Kernel map id at capture time. */
+KTSNAP_API uint32_t ktsnap_map_id(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Kernel address of struct bpf_map (0 = unknown). */
+KTSNAP_API uint64_t ktsnap_map_kva(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Index of the scheduler that owns the map, or -1. */
+KTSNAP_API int32_t ktsnap_map_scheduler_index(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Index of the BTF blob typing the map, or -1. */
+KTSNAP_API int32_t ktsnap_map_btf_index(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Display name of the key type ("u32", "struct kt_key"); "" without BTF. */
+KTSNAP_API const char *ktsnap_map_key_type_name(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Display name of the value type ("struct task_ctx"); "" without BTF. */
+KTSNAP_API const char *ktsnap_map_value_type_name(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** Number of entries captured (may be fewer than live entries when truncated). */
+KTSNAP_API uint32_t ktsnap_map_entry_count(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every function here writes a ktsnap_value by value into *out; a value
+ * borrows its report and is valid while the report lives. On failure *out
+ * is the empty value. All are thread-safe: values are read-only.
+ */
+
+/**
+ * Key of entry `entry` of `map`: typed through BTF when the map has it,
+ * else raw bytes (KTSNAP_KIND_BYTES).
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_RANGE (entry >=
+ * entry count).
+ */
+KTSNAP_API ktsnap_status ktsnap_map_key(ktsnap_value *out, const ktsnap_map *map, uint32_t entry) KTSNAP_NOEXCEPT;
+
+/**
+ * Value of entry `entry` of a map that is not per-CPU. For a global section
+ * map (".bss", ".data", ".rodata") entry 0 is a KTSNAP_KIND_DATASEC whose
+ * members are the variables.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (entry out of range),
+ * KTSNAP_E_TYPE (a per-CPU map: use ktsnap_map_percpu_value()).
+ */
+KTSNAP_API ktsnap_status ktsnap_map_value(ktsnap_value *out, const ktsnap_map *map, uint32_t entry) KTSNAP_NOEXCEPT;
+
+/**
+ * Value of entry `entry` of a per-CPU map on CPU slot `cpu`.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (entry or cpu >= nr_cpus),
+ * KTSNAP_E_TYPE (not a per-CPU map: use ktsnap_map_value()).
+ */
+KTSNAP_API ktsnap_status ktsnap_map_percpu_value(ktsnap_value *out, const ktsnap_map *map, uint32_t entry,
+                                                 uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/* Value kinds (ktsnap_value_kind()). Numbers are fixed forever. */
+#define KTSNAP_KIND_INVALID 0u      /**< empty value, or NULL */
+#define KTSNAP_KIND_INT 1u          /**< signed integer or signed bitfield */
+#define KTSNAP_KIND_UINT 2u         /**< unsigned integer or unsigned bitfield */
+#define KTSNAP_KIND_BOOL 3u         /**< _Bool */
+#define KTSNAP_KIND_CHAR 4u         /**< 1-byte char */
+#define KTSNAP_KIND_FLOAT 5u        /**< float or double */
+#define KTSNAP_KIND_ENUM 6u         /**< enum of any width */
+#define KTSNAP_KIND_STRUCT 7u       /**< struct */
+#define KTSNAP_KIND_UNION 8u        /**< union */
+#define KTSNAP_KIND_ARRAY 9u        /**< array */
+#define KTSNAP_KIND_PTR 10u         /**< pointer (an address; followed through captured regions) */
+#define KTSNAP_KIND_DATASEC 11u     /**< a global section; members are its variables */
+#define KTSNAP_KIND_BYTES 12u       /**< raw bytes without type */
+#define KTSNAP_KIND_UNSUPPORTED 13u /**< a type ktsnap cannot read (FWD, FUNC, VOID) */
+
+/**
+ * Kind of a value, a KTSNAP_KIND_* number; KTSNAP_KIND_INVALID for NULL or
+ * the empty value. Cannot fail.
+ */
+KTSNAP_API uint32_t ktsnap_value_kind(const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Lowercase name of a KTSNAP_KIND_* number ("struct", "uint"); "unknown"
+ * for numbers this library does not know. Borrowed static string. Does not
+ * touch the last error.
+ */
+KTSNAP_API const char *ktsnap_value_kind_name(uint32_t kind) KTSNAP_NOEXCEPT;
+
+/**
+ * Display name of the value's type ("struct kt_task_ctx", "u32",
+ * "char[16]"; "" for raw bytes) copied into buf with a NUL. *len_out
+ * (required) receives the length without the NUL, also when buf is too
+ * small. buf may be NULL when buf_size is 0.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (buf_size <= length).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_type_name(char *buf, size_t buf_size, size_t *len_out,
+                                                const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Like ktsnap_value_type_name(), into a new NUL-terminated string.
+ * out: owned, release with ktsnap_free(). Errors: KTSNAP_E_INVALID,
+ * KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_type_name_dup(char **out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/** Declared size of the value's type in bytes (bitfields: bytes spanned); 0 when unknown or invalid. */
+KTSNAP_API uint64_t ktsnap_value_size(const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/** True when the report holds fewer bytes than the value's type needs. */
+KTSNAP_API bool ktsnap_value_is_truncated(const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Member `name` of a struct, union or global section. Members of anonymous
+ * structs and unions are found by their own names. A pointer to a struct
+ * is followed through the captured regions.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_NOTFOUND (the message lists the
+ * members available), KTSNAP_E_TYPE (not a composite).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_member(ktsnap_value *out, const ktsnap_value *value,
+                                             const char *name) KTSNAP_NOEXCEPT;
+
+/**
+ * Element `i` of an array.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (i >= length), KTSNAP_E_TYPE
+ * (not an array).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_index(ktsnap_value *out, const ktsnap_value *value, uint64_t i) KTSNAP_NOEXCEPT;
+
+/**
+ * The value a pointer points to, read from the report's captured regions.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE (not a pointer, or a void
+ * pointer), KTSNAP_E_NOTFOUND (NULL pointer or target not captured).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_deref(ktsnap_value *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Walks a dotted path: "a.b.c", with "[i]" for array elements
+ * ("hist[1][2]", "inner_ptr.a"). Pointers between components are followed
+ * through the captured regions. "" returns the value itself.
+ * Errors: KTSNAP_E_INVALID, and the error of the failing component; the
+ * message names the path walked, the failing component and the members
+ * available there.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_get(ktsnap_value *out, const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+
+/**
+ * Declared element count of an array, or member count of a composite.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_length(uint64_t *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Number of members of a struct, union or global section, anonymous
+ * members flattened (the names ktsnap_value_member() accepts).
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_member_count(size_t *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Name of member `idx` in declaration order (anonymous members flattened).
+ * out: borrowed from the report's BTF, NUL-terminated, valid while the
+ * report lives; *len_out (optional) receives its length.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE, KTSNAP_E_RANGE.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_member_name(const char **out, size_t *len_out, const ktsnap_value *value,
+                                                  size_t idx) KTSNAP_NOEXCEPT;
+
+/*
+ * Scalar conversions. They never wrap or truncate silently: a negative
+ * integer is not a u64, a u64 above INT64_MAX is not an i64, a float is not
+ * a bool. Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_TYPE (the kind
+ * does not convert) or KTSNAP_E_RANGE (the number does not fit), with a
+ * message naming the value's type; KTSNAP_E_FORMAT when the value is
+ * truncated. *out is 0 on failure.
+ */
+
+/** Unsigned: uint, int >= 0, bool, char, enum bit pattern, pointer address. */
+KTSNAP_API ktsnap_status ktsnap_value_u64(uint64_t *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Signed: int, uint <= INT64_MAX, bool, char, enum. */
+KTSNAP_API ktsnap_status ktsnap_value_i64(int64_t *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Floating: float, int and uint (widened), enum. */
+KTSNAP_API ktsnap_status ktsnap_value_f64(double *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Truth: bool; int, uint, char, enum and pointer as != 0. */
+KTSNAP_API ktsnap_status ktsnap_value_bool(bool *out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Text of a value: an enum's variant name or a char array up to its first
+ * NUL. Copied into buf with a NUL; *len_out (required) receives the length
+ * without the NUL, also when buf is too small. buf may be NULL when
+ * buf_size is 0.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE (not a string-like value),
+ * KTSNAP_E_NOTFOUND (enum value with no variant), KTSNAP_E_RANGE
+ * (buf_size <= length).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_string(char *buf, size_t buf_size, size_t *len_out,
+                                             const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Like ktsnap_value_string(), into a new NUL-terminated string.
+ * out: owned, release with ktsnap_free(). *len_out (optional) receives the
+ * length without the NUL. Errors as ktsnap_value_string() plus
+ * KTSNAP_E_NOMEM (never KTSNAP_E_RANGE).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_string_dup(char **out, size_t *len_out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * Variant name of an enum value. out: borrowed from the report's BTF,
+ * valid while the report lives.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE (not an enum), KTSNAP_E_NOTFOUND
+ * (the number matches no variant).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_enum_name(const char **out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/**
+ * The raw bytes behind a value (its declared size, or fewer when
+ * truncated; a bitfield gives the bytes it spans). out: borrowed, valid
+ * while the report lives.
+ * Errors: KTSNAP_E_INVALID.
+ */
+KTSNAP_API ktsnap_status ktsnap_value_bytes(const void **out, size_t *len_out, const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/*
+ * Array extracts: every element of an array converted like the scalar
+ * functions above, into the caller's array `out` of `cap` elements.
+ * *count_out (required) receives the element count, also when cap is too
+ * small; out may be NULL when cap is 0. All or nothing: the first element
+ * that does not convert fails the call and the message names it.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_TYPE (not an array, or an element of
+ * the wrong kind), KTSNAP_E_RANGE (cap < count, or an element out of
+ * range).
+ */
+
+/** Elements as uint64_t. */
+KTSNAP_API ktsnap_status ktsnap_value_u64_array(uint64_t *out, size_t cap, size_t *count_out,
+                                                const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Elements as uint32_t; an element above UINT32_MAX fails with KTSNAP_E_RANGE. */
+KTSNAP_API ktsnap_status ktsnap_value_u32_array(uint32_t *out, size_t cap, size_t *count_out,
+                                                const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Elements as int64_t. */
+KTSNAP_API ktsnap_status ktsnap_value_i64_array(int64_t *out, size_t cap, size_t *count_out,
+                                                const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Elements as double. */
+KTSNAP_API ktsnap_status ktsnap_value_f64_array(double *out, size_t cap, size_t *count_out,
+                                                const ktsnap_value *value) KTSNAP_NOEXCEPT;
+/** Elements as bool. */
+KTSNAP_API ktsnap_status ktsnap_value_bool_array(bool *out, size_t cap, size_t *count_out,
+                                                 const ktsnap_value *value) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Rendering                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* ktsnap_render_opts.format */
+#define KTSNAP_FORMAT_JSON 0u /**< JSON in the ktstr dump shape (the default) */
+#define KTSNAP_FORMAT_TEXT 1u /**< the human text display */
+
+/* ktsnap_render_opts.flags */
+#define KTSNAP_RENDER_PRETTY 0x1u /**< JSON: indented instead of compact */
+
+/** Options for ktsnap_render_*(). */
+typedef struct ktsnap_render_opts {
+  size_t sz;            /**< sizeof(ktsnap_render_opts) as the caller knows it */
+  uint32_t format;      /**< KTSNAP_FORMAT_*; 0 = JSON */
+  uint32_t max_entries; /**< text: entries shown per map, 0 = all */
+  uint32_t flags;       /**< KTSNAP_RENDER_* bits; unknown bits are rejected */
+  uint8_t reserved[4];  /**< must be zero */
+} ktsnap_render_opts;
+
+/** Size of ktsnap_render_opts in version 1.0 of the ABI. */
+#define KTSNAP_RENDER_OPTS_SIZE_V1 24
+
+/** Initialiser for ktsnap_render_opts: JSON, all entries, compact. */
+#ifdef __cplusplus
+#define KTSNAP_RENDER_OPTS_INIT { sizeof(ktsnap_render_opts), 0u, 0u, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_RENDER_OPTS_INIT { .sz = sizeof(ktsnap_render_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_RENDER_OPTS_INIT byte for byte when sz = sizeof *opts.
+ * Errors: KTSNAP_E_INVALID (NULL, sz < sizeof(size_t)).
+ */
+KTSNAP_API ktsnap_status ktsnap_render_opts_init(ktsnap_render_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Renders a whole report as JSON or text. out: owned NUL-terminated
+ * buffer, release with ktsnap_free(); *len_out (optional) receives its
+ * length. opts may be NULL (JSON).
+ * Errors: KTSNAP_E_INVALID (NULL argument, bad opts, unknown format),
+ * KTSNAP_E_NOMEM, and errors met while rendering. Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_render_report(char **out, size_t *len_out, const ktsnap_report *report,
+                                              const ktsnap_render_opts *opts) KTSNAP_NOEXCEPT;
+
+/** Renders one map; as ktsnap_render_report(). */
+KTSNAP_API ktsnap_status ktsnap_render_map(char **out, size_t *len_out, const ktsnap_map *map,
+                                           const ktsnap_render_opts *opts) KTSNAP_NOEXCEPT;
+
+/** Renders one value; as ktsnap_render_report() (max_entries is ignored). */
+KTSNAP_API ktsnap_status ktsnap_render_value(char **out, size_t *len_out, const ktsnap_value *value,
+                                             const ktsnap_render_opts *opts) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Building reports                                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * For embedders that read BPF state by themselves (a VMM reading guest
+ * memory, a test that fakes a scheduler). A builder is not thread-safe: use
+ * it from one thread at a time. Every add_* checks its input, so a builder
+ * that finishes yields a report that opens. Input buffers are copied; the
+ * caller may release them when the call returns.
+ */
+
+/** Options for ktsnap_builder_new(); none yet besides sz. */
+typedef struct ktsnap_builder_opts {
+  size_t sz; /**< sizeof(ktsnap_builder_opts) as the caller knows it */
+} ktsnap_builder_opts;
+
+/** Size of ktsnap_builder_opts in version 1.0 of the ABI. */
+#define KTSNAP_BUILDER_OPTS_SIZE_V1 8
+
+/** Initialiser for ktsnap_builder_opts. */
+#ifdef __cplusplus
+#define KTSNAP_BUILDER_OPTS_INIT { sizeof(ktsnap_builder_opts) }
+#else
+#define KTSNAP_BUILDER_OPTS_INIT { .sz = sizeof(ktsnap_builder_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz).
+ * Errors: KTSNAP_E_INVALID (NULL, sz < sizeof(size_t)).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_opts_init(ktsnap_builder_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Creates an empty builder. out: owned, release with ktsnap_builder_free().
+ * opts may be NULL. Errors: KTSNAP_E_INVALID, KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_new(ktsnap_builder **out, const ktsnap_builder_opts *opts) KTSNAP_NOEXCEPT;
+
+/** Releases a builder (finished or not). NULL is ignored. */
+KTSNAP_API void ktsnap_builder_free(ktsnap_builder *builder) KTSNAP_NOEXCEPT;
+
+/**
+ * Adds a raw BTF blob (as /sys/kernel/btf/vmlinux or an object's .BTF
+ * holds it); identical blobs are stored once. base_index >= 0 makes it
+ * split BTF on that earlier blob, -1 means none. *index_out receives the
+ * blob's index.
+ * Errors: KTSNAP_E_INVALID (NULL argument, finished builder),
+ * KTSNAP_E_RANGE (base_index out of range), KTSNAP_E_FORMAT (not valid BTF).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_add_btf(int32_t *index_out, ktsnap_builder *builder, const void *data,
+                                                size_t size, int32_t base_index) KTSNAP_NOEXCEPT;
+
+/**
+ * Adds a scheduler (BPF object) named `name` typed by BTF blob btf_index
+ * (-1 for none); active marks the attached sched_ext scheduler.
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (btf_index out of range).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_add_scheduler(int32_t *index_out, ktsnap_builder *builder, const char *name,
+                                                      int32_t btf_index, bool active) KTSNAP_NOEXCEPT;
+
+/** Describes one map for ktsnap_builder_add_map(). */
+typedef struct ktsnap_map_desc {
+  size_t sz;                      /**< sizeof(ktsnap_map_desc) as the caller knows it */
+  const char *name;               /**< required; copied */
+  const char *error;              /**< why contents are missing or partial, or NULL; copied */
+  uint64_t map_kva;               /**< kernel address of struct bpf_map, 0 = unknown */
+  int32_t scheduler_index;        /**< owning scheduler, -1 = none */
+  uint32_t map_id;                /**< kernel map id */
+  uint32_t map_type;              /**< enum bpf_map_type number */
+  uint32_t map_flags;             /**< kernel map_flags (BPF_F_*) */
+  uint32_t key_size;              /**< bytes per key, > 0 */
+  uint32_t value_size;            /**< bytes per value (one CPU's slot) */
+  uint32_t max_entries;           /**< declared max_entries */
+  uint32_t nr_cpus;               /**< per-CPU maps: possible CPUs (> 0); else 0 */
+  int32_t btf_index;              /**< BTF blob typing keys and values, -1 = none */
+  uint32_t key_type_id;           /**< BTF type id of the key, 0 = untyped */
+  uint32_t value_type_id;         /**< BTF type id of the value, 0 = untyped */
+  uint32_t vmlinux_value_type_id; /**< struct_ops: value type id in vmlinux BTF */
+  uint32_t flags;                 /**< KTSNAP_MAP_* bits */
+  uint8_t reserved[4];            /**< must be zero */
+} ktsnap_map_desc;
+
+/** Size of ktsnap_map_desc in version 1.0 of the ABI. */
+#define KTSNAP_MAP_DESC_SIZE_V1 88
+
+/** Initialiser for ktsnap_map_desc: everything 0 except the indexes, which are -1. */
+#ifdef __cplusplus
+#define KTSNAP_MAP_DESC_INIT \
+  { sizeof(ktsnap_map_desc), NULL, NULL, 0u, -1, 0u, 0u, 0u, 0u, 0u, 0u, 0u, -1, 0u, 0u, 0u, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_MAP_DESC_INIT { .sz = sizeof(ktsnap_map_desc), .scheduler_index = -1, .btf_index = -1 }
+#endif
+
+/**
+ * Fills *desc with defaults (zeroes sz bytes, stores sz, sets the indexes
+ * to -1 when they lie inside sz). Equals KTSNAP_MAP_DESC_INIT byte for byte
+ * when sz = sizeof *desc.
+ * Errors: KTSNAP_E_INVALID (NULL, sz < sizeof(size_t)).
+ */
+KTSNAP_API ktsnap_status ktsnap_map_desc_init(ktsnap_map_desc *desc, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Adds a map with its entries. keys holds entry_count * key_size bytes;
+ * values holds entry_count * value_size bytes, or for per-CPU maps
+ * entry_count * nr_cpus * round_up(value_size, 8) bytes (the layout the
+ * kernel returns). The entry count is derived from the two and must agree.
+ * Both may be NULL when their size is 0. *index_out receives the map index.
+ * Errors: KTSNAP_E_INVALID (NULL argument, bad desc, sizes that are not a
+ * whole number of entries or disagree, per-CPU map without nr_cpus),
+ * KTSNAP_E_RANGE (scheduler or BTF index out of range, type id not in the
+ * BTF).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_add_map(int32_t *index_out, ktsnap_builder *builder,
+                                                const ktsnap_map_desc *desc, const void *keys, size_t keys_size,
+                                                const void *values, size_t values_size) KTSNAP_NOEXCEPT;
+
+/**
+ * Records a map that was deliberately not captured, with the reason.
+ * Errors: KTSNAP_E_INVALID.
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_add_excluded(ktsnap_builder *builder, const char *name, uint32_t map_id,
+                                                     uint32_t map_type, const char *reason) KTSNAP_NOEXCEPT;
+
+/**
+ * Adds memory read from `address` so pointers into it can be followed when
+ * the report is read. Regions must not overlap.
+ * Errors: KTSNAP_E_INVALID (NULL data with size > 0, empty or overlapping
+ * region).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_add_region(ktsnap_builder *builder, uint64_t address, const void *data,
+                                                   size_t size) KTSNAP_NOEXCEPT;
+
+/**
+ * Stores the scheduler stats JSON text (len bytes, no NUL needed), replacing
+ * any earlier one. Errors: KTSNAP_E_INVALID.
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_set_stats_json(ktsnap_builder *builder, const char *json,
+                                                       size_t len) KTSNAP_NOEXCEPT;
+
+/* ktsnap_metadata.flags */
+#define KTSNAP_METADATA_HAS_STEP_INDEX 0x1u /**< step_index is meaningful */
+#define KTSNAP_METADATA_PLACEHOLDER 0x2u    /**< a placeholder report */
+
+/** Report metadata for ktsnap_builder_set_metadata(). */
+typedef struct ktsnap_metadata {
+  size_t sz;                      /**< sizeof(ktsnap_metadata) as the caller knows it */
+  const char *tag;                /**< NULL = "" ; copied */
+  const char *placeholder_reason; /**< with KTSNAP_METADATA_PLACEHOLDER; NULL = ""; copied */
+  uint64_t wall_time_ns;          /**< CLOCK_REALTIME of the capture */
+  uint64_t monotonic_ns;          /**< CLOCK_MONOTONIC of the capture */
+  uint64_t elapsed_ms;            /**< since the scenario started */
+  uint32_t trigger;               /**< KTSNAP_TRIGGER_* */
+  uint32_t step_index;            /**< with KTSNAP_METADATA_HAS_STEP_INDEX */
+  uint32_t flags;                 /**< KTSNAP_METADATA_* bits; unknown bits are rejected */
+  uint8_t reserved[4];            /**< must be zero */
+} ktsnap_metadata;
+
+/** Size of ktsnap_metadata in version 1.0 of the ABI. */
+#define KTSNAP_METADATA_SIZE_V1 64
+
+/** Initialiser for ktsnap_metadata: on-demand, no tag, no step. */
+#ifdef __cplusplus
+#define KTSNAP_METADATA_INIT { sizeof(ktsnap_metadata), NULL, NULL, 0u, 0u, 0u, 0u, 0u, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_METADATA_INIT { .sz = sizeof(ktsnap_metadata) }
+#endif
+
+/**
+ * Fills *md with defaults (zeroes sz bytes, stores sz).
+ * Errors: KTSNAP_E_INVALID (NULL, sz < sizeof(size_t)).
+ */
+KTSNAP_API ktsnap_status ktsnap_metadata_init(ktsnap_metadata *md, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Sets the report metadata, replacing any earlier call's. Strings are copied.
+ * Errors: KTSNAP_E_INVALID (NULL, bad sz or flags, trigger out of range).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_set_metadata(ktsnap_builder *builder, const ktsnap_metadata *md) KTSNAP_NOEXCEPT;
+
+/**
+ * Produces the report. out: owned, release with ktsnap_report_free(); the
+ * report owns the built bytes (ktsnap_report_bytes(), ktsnap_report_save()).
+ * The builder is spent afterwards: every later call on it fails with
+ * KTSNAP_E_INVALID; it must still be released with ktsnap_builder_free().
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_NOMEM, KTSNAP_E_RANGE (the report
+ * would exceed the 2 GiB format limit).
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report **out, ktsnap_builder *builder) KTSNAP_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* KTSNAP_H */

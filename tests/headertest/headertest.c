@@ -1,0 +1,50 @@
+/* Compiles include/ktsnap.h alone, twice, as C99, C11, C++17 and C++20
+ * with -Wall -Wextra -pedantic -Werror (tests/CMakeLists.txt). Uses the
+ * initialiser macros, the by-value cursor and a few declarations so that a
+ * macro or declaration that only parses in one language fails here. */
+#include "ktsnap.h"
+#include "ktsnap.h" /* include guard */
+
+#if KTSNAP_VERSION_MAJOR != 1
+#error "headertest expects ABI major 1"
+#endif
+
+int headertest_use(const char *path);
+
+int headertest_use(const char *path) {
+  ktsnap_open_opts open_opts = KTSNAP_OPEN_OPTS_INIT;
+  ktsnap_render_opts render_opts = KTSNAP_RENDER_OPTS_INIT;
+  ktsnap_builder_opts builder_opts = KTSNAP_BUILDER_OPTS_INIT;
+  ktsnap_map_desc desc = KTSNAP_MAP_DESC_INIT;
+  ktsnap_metadata md = KTSNAP_METADATA_INIT;
+  ktsnap_report *report = NULL;
+  const ktsnap_map *map = NULL;
+  ktsnap_value v;
+  ktsnap_value member;
+  uint64_t u = 0;
+  bool b = false;
+  ktsnap_status st;
+
+  (void)builder_opts;
+  (void)desc;
+  (void)md;
+  (void)b;
+  open_opts.flags = KTSNAP_OPEN_COPY;
+  render_opts.format = KTSNAP_FORMAT_TEXT;
+  st = ktsnap_report_open_file(&report, path, &open_opts);
+  if (st != KTSNAP_OK) return (int)st;
+  st = ktsnap_report_map_by_name(&map, report, "kt_tasks");
+  if (st == KTSNAP_OK && ktsnap_map_value(&v, map, 0) == KTSNAP_OK &&
+      ktsnap_value_get(&member, &v, "inner.a") == KTSNAP_OK) {
+    st = ktsnap_value_u64(&u, &member);
+  }
+  if (ktsnap_value_kind(&v) == KTSNAP_KIND_STRUCT) st = ktsnap_value_bool(&b, &v);
+  if (st == KTSNAP_OK) {
+    char *text = NULL;
+    size_t len = 0;
+    st = ktsnap_render_map(&text, &len, map, &render_opts);
+    ktsnap_free(text);
+  }
+  ktsnap_report_free(report);
+  return st == KTSNAP_OK && u > 0 && ktsnap_version() >= KTSNAP_VERSION_NUMBER && ktsnap_features() != 0 ? 0 : 1;
+}
