@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, then
+#   1. the normal build (RelWithDebInfo) and its ctest suite,
+#   2. an ASan + UBSan build and the same suite,
+#   3. the libFuzzer target for report opening, for FUZZ_SECONDS (default 60).
+# Every stage runs even if an earlier one failed; the exit status is non-zero
+# if any failed. The last line is the combined "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+scripts/install-deps.sh || { echo "install-deps failed"; exit 1; }
+
+total_pass=0
+total_fail=0
+stage_failed=0
+
+run_ctest() {  # build dir, label
+  local dir=$1 label=$2 log
+  log=$(mktemp)
+  (cd "$dir" && ctest --output-on-failure -j"$JOBS" --timeout 600) 2>&1 | tee "$log"
+  local line
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n1)
+  if [ -z "$line" ]; then
+    echo "[$label] ctest printed no summary"
+    stage_failed=1
+  else
+    local failed out_of
+    failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+    out_of=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+    total_pass=$((total_pass + out_of - failed))
+    total_fail=$((total_fail + failed))
+    [ "$failed" -eq 0 ] || stage_failed=1
+    echo "[$label] $line"
+  fi
+  rm -f "$log"
+}
+
+build() {  # dir, cmake args...
+  local dir=$1
+  shift
+  cmake -S "$ROOT" -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$JOBS"
+}
+
+echo "== normal build"
+if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+  run_ctest build normal
+else
+  echo "[normal] build failed"; stage_failed=1; total_fail=$((total_fail + 1))
+fi
+
+echo "== ASan + UBSan build"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if build build-asan -DCMAKE_BUILD_TYPE=Debug -DKTSNAP_SANITIZE=ON -DKTSNAP_BENCH=OFF; then
+  run_ctest build-asan asan
+else
+  echo "[asan] build failed"; stage_failed=1; total_fail=$((total_fail + 1))
+fi
+
+echo "== libFuzzer: report open, ${FUZZ_SECONDS}s"
+if CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTSNAP_FUZZ=ON -DKTSNAP_BENCH=OFF; then
+  if tests/fuzz/run-fuzz.sh build-fuzz "$FUZZ_SECONDS"; then
+    total_pass=$((total_pass + 1))
+  else
+    echo "[fuzz] the fuzzer found a failure"; stage_failed=1; total_fail=$((total_fail + 1))
+  fi
+else
+  echo "[fuzz] build failed"; stage_failed=1; total_fail=$((total_fail + 1))
+fi
+
+echo "$total_pass passed, $total_fail failed"
+exit $stage_failed
