@@ -1,0 +1,1059 @@
+// End-to-end agreement with the peer: the fixture object is loaded into the
+// kernel (maps only, no program), its maps are filled, read back through
+// the bpf() syscall into a report, and every number that
+// `bpftool map dump id N -j` prints in its "formatted" tree must equal the
+// number our render_map_json prints for the same entry.
+//
+// Needs root, a working bpf() syscall and bpftool; skips with the reason
+// otherwise. Every kernel object lives in fds owned by the bpf_object (no
+// pins), so everything is released when the test ends, also on failure.
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "btf/btf.hpp"
+#include "report/builder.hpp"
+#include "report/report.hpp"
+#include "support/fixture.hpp"
+#include "value/render.hpp"
+
+namespace ktsnap {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// ---- user-space mirror of the fixture layouts (checked against BTF) -------
+
+struct Inner {
+  uint32_t a;
+  int16_t b;
+  uint8_t c;
+};
+struct Bits {
+  unsigned int lo : 3;
+  signed int sv : 5;
+  unsigned int mid : 24;
+  uint64_t wide : 40;
+  int64_t swide : 24;
+};
+struct TaskCtx {
+  uint64_t runtime_ns;
+  int32_t tid;
+  uint32_t state;
+  struct {
+    uint32_t weight;
+    union {
+      uint32_t raw;
+      struct {
+        uint16_t lo16;
+        uint16_t hi16;
+      };
+    };
+  };
+  Inner inner;
+  Bits bits;
+  char comm[16];
+  uint32_t hist[2][3];
+  uint64_t inner_ptr;
+  uint64_t opaque;
+  bool on_cpu;
+  float load;
+  double avg;
+  uint64_t cv_val;
+  int8_t e8;
+  uint16_t e16;
+  uint64_t e64;
+  int8_t sc;
+  uint8_t uc;
+};
+struct CpuStats {
+  uint64_t nr_dispatched;
+  uint64_t nr_enqueued;
+  int32_t last_tid;
+  uint32_t pad;
+};
+struct Key {
+  uint32_t cpu;
+  uint32_t dsq;
+};
+
+// ---- RAII ------------------------------------------------------------------
+
+struct ObjClose {
+  void operator()(bpf_object* o) const { bpf_object__close(o); }
+};
+struct BtfFree {
+  void operator()(struct btf* b) const { btf__free(b); }
+};
+using ObjPtr = std::unique_ptr<bpf_object, ObjClose>;
+using KBtfPtr = std::unique_ptr<struct btf, BtfFree>;
+
+// Runs a command, returns its stdout; *status gets the exit status.
+std::string run_capture(const std::string& cmd, int* status) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    *status = -1;
+    return out;
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  *status = ::pclose(p);
+  return out;
+}
+
+bool bpftool_available(std::string* why) {
+  int st = 0;
+  std::string v = run_capture("bpftool version 2>/dev/null", &st);
+  if (st != 0 || v.find("bpftool") == std::string::npos) {
+    *why = "bpftool not found or not runnable (bpftool version exited " + std::to_string(st) + ")";
+    return false;
+  }
+  return true;
+}
+
+std::string hex_bytes(const uint8_t* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; i++) {
+    if (i) s += ' ';
+    s += d[p[i] >> 4];
+    s += d[p[i] & 15];
+  }
+  return s;
+}
+
+// bpftool's raw key: ["0x2a","0x00",...] -> "2a 00 ..." (our key_hex form).
+std::string bpftool_hex(element arr) {
+  std::string s;
+  for (element e : arr.get_array()) {
+    std::string_view h = e.get_string().value();
+    if (!s.empty()) s += ' ';
+    s += h.substr(h.size() >= 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') ? 2 : 0);
+  }
+  return s;
+}
+
+// ---- the comparison walk ------------------------------------------------------
+
+// bpftool 7.1's btf_dumper has no case for BTF_KIND_FLOAT: it writes the
+// bare text `(unsupported-kind` (invalid JSON) and stops printing the
+// enclosing struct. We turn that text into this string so the rest of the
+// document parses; members bpftool did not print cannot be compared.
+constexpr std::string_view kBpftoolUnsupported = "(bpftool: unsupported kind)";
+
+std::string repair_bpftool_json(std::string s, uint64_t* repairs) {
+  static constexpr std::string_view bad = "(unsupported-kind";
+  std::string q = "\"" + std::string(kBpftoolUnsupported) + "\"";
+  for (size_t pos = 0; (pos = s.find(bad, pos)) != std::string::npos; pos += q.size()) {
+    s.replace(pos, bad.size(), q);
+    (*repairs)++;
+  }
+  return s;
+}
+
+struct Tally {
+  uint64_t numbers = 0;   // integers, floats, bools compared
+  uint64_t strings = 0;   // enum names and char-array strings compared
+  uint64_t entries = 0;
+  uint64_t peer_unprintable = 0;  // values bpftool could not print (FLOAT)
+  uint64_t enum64_sign_widen = 0;  // see compare_scalar: known divergence
+  std::vector<std::string> failures;
+  void fail(const std::string& path, const std::string& what) {
+    if (failures.size() < 50) failures.push_back(path + ": " + what);
+  }
+};
+
+std::string to_json(element e) { return simdjson::minify(e); }
+
+// Our integer node value as a 64-bit pattern plus signedness.
+bool our_int(element ours, uint64_t* bits, bool* is_signed) {
+  element v;
+  if (ours["value"].get(v) != simdjson::SUCCESS) return false;
+  int64_t i;
+  uint64_t u;
+  if (v.get_uint64().get(u) == simdjson::SUCCESS) {
+    *bits = u;
+    *is_signed = false;
+    return true;
+  }
+  if (v.get_int64().get(i) == simdjson::SUCCESS) {
+    *bits = static_cast<uint64_t>(i);
+    *is_signed = true;
+    return true;
+  }
+  return false;
+}
+
+// Parses "0x1f" / "0X1F" hex strings that bpftool prints for some scalars.
+bool parse_hex(std::string_view s, uint64_t* out) {
+  if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  uint64_t v = 0;
+  for (size_t i = 2; i < s.size(); i++) {
+    char c = s[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return false;
+    if (i - 2 >= 16) return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+std::string_view kind_of(element ours) {
+  std::string_view k;
+  if (ours["kind"].get(k) != simdjson::SUCCESS) return "";
+  return k;
+}
+
+void compare(element peer, element ours, const std::string& path, Tally& t);
+
+// A bpftool number (or hex string) against our scalar node.
+void compare_scalar(element peer, element ours, const std::string& path, Tally& t) {
+  std::string_view kind = kind_of(ours);
+  if (kind == "truncated") {
+    element partial;
+    if (ours["partial"].get(partial) == simdjson::SUCCESS) return compare(peer, partial, path, t);
+  }
+  if (kind == "bool") {
+    bool ob = false;
+    if (ours["value"].get(ob) != simdjson::SUCCESS) return t.fail(path, "our bool has no value: " + to_json(ours));
+    bool pb;
+    uint64_t pu;
+    if (peer.get_bool().get(pb) == simdjson::SUCCESS) {
+      t.numbers++;
+      if (pb != ob) t.fail(path, "bool differs: bpftool " + to_json(peer) + " ours " + to_json(ours));
+      return;
+    }
+    if (peer.get_uint64().get(pu) == simdjson::SUCCESS) {
+      t.numbers++;
+      if ((pu != 0) != ob) t.fail(path, "bool differs: bpftool " + to_json(peer) + " ours " + to_json(ours));
+      return;
+    }
+    return t.fail(path, "bpftool prints " + to_json(peer) + " for our bool");
+  }
+  if (kind == "float") {
+    double of = 0, pf = 0;
+    if (ours["value"].get(of) != simdjson::SUCCESS) return t.fail(path, "our float has no value");
+    if (peer.get_double().get(pf) != simdjson::SUCCESS)
+      return t.fail(path, "bpftool prints " + to_json(peer) + " for our float " + to_json(ours));
+    t.numbers++;
+    // bpftool prints with limited precision; compare relative to magnitude.
+    double tol = std::max(1e-9, std::fabs(of) * 1e-6);
+    if (std::fabs(of - pf) > tol) t.fail(path, "float differs: bpftool " + to_json(peer) + " ours " + to_json(ours));
+    return;
+  }
+  if (kind == "enum") {
+    std::string_view pname;
+    uint64_t hexv = 0;
+    if (peer.get_string().get(pname) == simdjson::SUCCESS && !parse_hex(pname, &hexv)) {
+      std::string_view variant;
+      if (ours["variant"].get(variant) != simdjson::SUCCESS) {
+        // Known divergence: an 8-byte BTF ENUM (clang < 15 emits 64-bit
+        // enums that way, with 32-bit enumerator values). bpftool and
+        // libbpf sign-extend the 32-bit enumerator before comparing; our
+        // Btf::enum_variant zero-extends, so a value such as
+        // 0xfffffffffffffff0 gets no name from us. Counted, not hidden:
+        // the test checks the exact count.
+        uint64_t bits = 0;
+        int64_t ov = 0;
+        if (ours["bits"].get(bits) == simdjson::SUCCESS && bits == 64 &&
+            ours["value"].get(ov) == simdjson::SUCCESS && ov < 0 && ov >= INT32_MIN) {
+          t.enum64_sign_widen++;
+          return;
+        }
+        return t.fail(path, "bpftool names enum " + std::string(pname) + ", ours has no variant: " + to_json(ours));
+      }
+      t.strings++;
+      if (variant != pname) t.fail(path, "enum name differs: bpftool " + std::string(pname) + " ours " + std::string(variant));
+      return;
+    }
+    // fall through: bpftool printed the enum as a number
+  }
+  if (kind != "int" && kind != "uint" && kind != "char" && kind != "enum" && kind != "ptr")
+    return t.fail(path, "bpftool prints scalar " + to_json(peer) + " where ours is " + to_json(ours));
+
+  uint64_t obits = 0;
+  bool osigned = false;
+  if (!our_int(ours, &obits, &osigned)) return t.fail(path, "our scalar has no integer value: " + to_json(ours));
+
+  int64_t pi;
+  uint64_t pu;
+  std::string_view ps;
+  if (kind == "enum") {
+    // bpftool 7.1 formats a 4-byte ENUM as a signed int whatever the BTF
+    // kind flag says, while we print an unsigned enum's raw bit pattern
+    // (spec/report.md §2.3). Both carry the same bits at the enum's width:
+    // compare exactly there.
+    uint64_t width = 64;
+    if (ours["bits"].get(width) != simdjson::SUCCESS || width == 0 || width > 64)
+      return t.fail(path, "our enum has no usable bits: " + to_json(ours));
+    uint64_t mask = width == 64 ? ~0ull : ((1ull << width) - 1);
+    uint64_t pbits;
+    if (peer.get_uint64().get(pu) == simdjson::SUCCESS) pbits = pu;
+    else if (peer.get_int64().get(pi) == simdjson::SUCCESS) pbits = static_cast<uint64_t>(pi);
+    else return t.fail(path, "bpftool prints " + to_json(peer) + " for our enum " + to_json(ours));
+    // A wider value than the enum's width would not fit the type.
+    bool peer_fits = (pbits & ~mask) == 0 || (static_cast<int64_t>(pbits) < 0 && (pbits | mask) == ~0ull);
+    t.numbers++;
+    if (!peer_fits || (pbits & mask) != (obits & mask))
+      t.fail(path, "enum value differs: bpftool " + to_json(peer) + " ours " + to_json(ours));
+    return;
+  }
+  if (peer.get_uint64().get(pu) == simdjson::SUCCESS) {
+    // Exact as 64-bit: a non-negative bpftool number equals our value, and
+    // our value is non-negative too (or an unsigned enum's bit pattern).
+    t.numbers++;
+    bool neg = osigned && static_cast<int64_t>(obits) < 0;
+    if (obits != pu || (neg && kind != "enum"))
+      t.fail(path, "differs: bpftool " + to_json(peer) + " ours " + to_json(ours));
+    return;
+  }
+  if (peer.get_int64().get(pi) == simdjson::SUCCESS) {
+    t.numbers++;
+    if (static_cast<int64_t>(obits) != pi || (!osigned && kind != "enum"))
+      t.fail(path, "differs (signed): bpftool " + to_json(peer) + " ours " + to_json(ours));
+    return;
+  }
+  if (peer.get_string().get(ps) == simdjson::SUCCESS && parse_hex(ps, &pu)) {
+    // bpftool prints bitfields as the hex of their raw bits. A negative
+    // signed field has its top bit set, so the field width is the bit
+    // length of the pattern; sign-extend from there and compare exactly.
+    t.numbers++;
+    uint64_t want = pu;
+    if (osigned && static_cast<int64_t>(obits) < 0 && pu != 0) {
+      unsigned w = 64 - static_cast<unsigned>(__builtin_clzll(pu));
+      want = w >= 64 ? pu : (pu | ~((1ull << w) - 1));
+    }
+    if (want != obits) t.fail(path, "differs (hex): bpftool " + std::string(ps) + " ours " + to_json(ours));
+    return;
+  }
+  t.fail(path, "cannot compare bpftool " + to_json(peer) + " with ours " + to_json(ours));
+}
+
+// A bpftool string for a char array: our array of char/int/uint nodes.
+void compare_char_array(std::string_view s, element ours, const std::string& path, Tally& t) {
+  element elems;
+  if (ours["elements"].get(elems) != simdjson::SUCCESS)
+    return t.fail(path, "bpftool string \"" + std::string(s) + "\" for our " + to_json(ours));
+  std::string text;
+  for (element e : elems.get_array()) {
+    uint64_t bits = 0;
+    bool sg = false;
+    if (!our_int(e, &bits, &sg)) return t.fail(path, "char element without a value: " + to_json(e));
+    char c = static_cast<char>(bits & 0xff);
+    if (c == 0) break;
+    text += c;
+  }
+  t.strings++;
+  if (text != s) t.fail(path, "string differs: bpftool \"" + std::string(s) + "\" ours \"" + text + "\"");
+}
+
+// bpftool's DATASEC shape {"<sec>":[{"var":v},...]} against our struct of vars.
+bool compare_datasec(element peer, element ours, const std::string& path, Tally& t) {
+  simdjson::dom::object po;
+  if (peer.get_object().get(po) != simdjson::SUCCESS || po.size() != 1) return false;
+  auto kv = *po.begin();
+  std::string_view tn;
+  if (ours["type_name"].get(tn) != simdjson::SUCCESS || tn != kv.key) return false;
+  simdjson::dom::array vars;
+  if (kv.value.get_array().get(vars) != simdjson::SUCCESS) return false;
+  element members;
+  if (ours["members"].get(members) != simdjson::SUCCESS) {
+    t.fail(path, "our datasec has no members");
+    return true;
+  }
+  std::map<std::string, element, std::less<>> by_name;
+  for (element m : members.get_array()) by_name.emplace(std::string(m["name"].get_string().value()), m["value"].value());
+  for (element v : vars) {
+    for (auto var : v.get_object()) {
+      auto it = by_name.find(var.key);
+      if (it == by_name.end()) {
+        t.fail(path, "bpftool variable " + std::string(var.key) + " missing in ours");
+        continue;
+      }
+      compare(var.value, it->second, path + "." + std::string(var.key), t);
+    }
+  }
+  return true;
+}
+
+void flatten_peer_members(simdjson::dom::object o, std::vector<std::pair<std::string_view, element>>& out) {
+  for (auto kv : o) {
+    simdjson::dom::object inner;
+    if (kv.key.empty() && kv.value.get_object().get(inner) == simdjson::SUCCESS) flatten_peer_members(inner, out);
+    else out.emplace_back(kv.key, kv.value);
+  }
+}
+
+void compare(element peer, element ours, const std::string& path, Tally& t) {
+  std::string_view kind = kind_of(ours);
+  if (kind == "truncated") {
+    element partial;
+    if (ours["partial"].get(partial) == simdjson::SUCCESS) return compare(peer, partial, path, t);
+  }
+  switch (peer.type()) {
+    case element_type::OBJECT: {
+      if (kind != "struct") return t.fail(path, "bpftool object for our " + to_json(ours));
+      if (compare_datasec(peer, ours, path, t)) return;
+      // Members in declaration order on both sides (bpftool keeps order and
+      // prints anonymous members under the empty name).
+      element members;
+      if (ours["members"].get(members) != simdjson::SUCCESS) return t.fail(path, "our struct has no members");
+      simdjson::dom::array om = members.get_array();
+      // bpftool nests anonymous struct/union members under the name "";
+      // we splice them into the parent (spec/report.md §2.4 step 3).
+      std::vector<std::pair<std::string_view, element>> pm;
+      flatten_peer_members(peer.get_object(), pm);
+      // bpftool stops a struct right after a member it cannot print.
+      std::string_view last;
+      bool peer_cut = !pm.empty() && pm.back().second.get_string().get(last) == simdjson::SUCCESS &&
+                      last == kBpftoolUnsupported;
+      if (pm.size() != om.size() && !(peer_cut && pm.size() < om.size()))
+        return t.fail(path, "member count differs: bpftool " + std::to_string(pm.size()) + " ours " +
+                                std::to_string(om.size()) + " (" + to_json(peer) + " vs " + to_json(ours) + ")");
+      auto oit = om.begin();
+      for (auto& [pname, pval] : pm) {
+        element m = *oit;
+        ++oit;
+        std::string_view on = m["name"].get_string().value();
+        if (on != pname) {
+          t.fail(path, "member name differs: bpftool '" + std::string(pname) + "' ours '" + std::string(on) + "'");
+          continue;
+        }
+        compare(pval, m["value"].value(), path + "." + std::string(on), t);
+      }
+      return;
+    }
+    case element_type::ARRAY: {
+      if (kind != "array") return t.fail(path, "bpftool array for our " + to_json(ours));
+      element elems;
+      if (ours["elements"].get(elems) != simdjson::SUCCESS) return t.fail(path, "our array has no elements");
+      simdjson::dom::array pa = peer.get_array(), oa = elems.get_array();
+      if (pa.size() != oa.size())
+        return t.fail(path, "array length differs: bpftool " + std::to_string(pa.size()) + " ours " +
+                                std::to_string(oa.size()));
+      size_t i = 0;
+      auto oit = oa.begin();
+      for (element pe : pa) {
+        compare(pe, *oit, path + "[" + std::to_string(i) + "]", t);
+        ++oit;
+        ++i;
+      }
+      return;
+    }
+    case element_type::STRING: {
+      std::string_view s = peer.get_string().value();
+      if (s == kBpftoolUnsupported) {
+        t.peer_unprintable++;
+        return;
+      }
+      if (kind == "array") return compare_char_array(s, ours, path, t);
+      return compare_scalar(peer, ours, path, t);
+    }
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE:
+    case element_type::BOOL:
+      return compare_scalar(peer, ours, path, t);
+    case element_type::NULL_VALUE:
+      return t.fail(path, "bpftool null for our " + to_json(ours));
+  }
+}
+
+// ---- reading kernel maps into a report -----------------------------------------
+
+struct KernelMap {
+  bpf_map_info info{};
+  int fd = -1;
+  std::vector<uint8_t> keys, values;
+};
+
+Status read_map(int fd, const bpf_map_info& info, uint32_t ncpus, std::vector<uint8_t>& keys,
+                std::vector<uint8_t>& values) {
+  bool percpu = map_type_is_percpu(info.type);
+  size_t vbytes = percpu ? size_t(ncpus) * ((info.value_size + 7) & ~7u) : info.value_size;
+  std::vector<uint8_t> k(info.key_size), next(info.key_size), v(vbytes);
+  bool is_array = info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY;
+  if (is_array) {
+    for (uint32_t i = 0; i < info.max_entries; i++) {
+      if (bpf_map_lookup_elem(fd, &i, v.data()) != 0)
+        return make_error(Code::Io, "lookup index " + std::to_string(i) + ": " + std::strerror(errno), errno);
+      keys.insert(keys.end(), reinterpret_cast<uint8_t*>(&i), reinterpret_cast<uint8_t*>(&i) + 4);
+      values.insert(values.end(), v.begin(), v.end());
+    }
+    return {};
+  }
+  const void* cur = nullptr;
+  for (;;) {
+    if (bpf_map_get_next_key(fd, cur, next.data()) != 0) {
+      if (errno == ENOENT) break;
+      return make_error(Code::Io, std::string("get_next_key: ") + std::strerror(errno), errno);
+    }
+    if (bpf_map_lookup_elem(fd, next.data(), v.data()) != 0)
+      return make_error(Code::Io, std::string("lookup: ") + std::strerror(errno), errno);
+    keys.insert(keys.end(), next.begin(), next.end());
+    values.insert(values.end(), v.begin(), v.end());
+    k = next;
+    cur = k.data();
+  }
+  return {};
+}
+
+// Reads every map of the loaded object back from the kernel into a report
+// (BTF fetched from the kernel by the map's btf_id), renders each map with
+// render_map_json and compares it with `bpftool map dump id N -j`.
+void agree_all_maps(bpf_object* obj, uint32_t ncpus, Tally& total) {
+  bpf_map* gm;
+  // ---- read every map back from the kernel into a report ----
+  ReportBuilder rb;
+  std::map<uint32_t, int32_t> btf_index;  // kernel btf id -> report index
+  std::vector<KBtfPtr> kbtfs;
+  std::vector<std::pair<std::string, uint32_t>> map_ids;  // name, kernel id
+  int32_t sched = -1;
+  bpf_object__for_each_map(gm, obj) {
+    int mfd = bpf_map__fd(gm);
+    ASSERT_GE(mfd, 0);
+    bpf_map_info info{};
+    __u32 len = sizeof info;
+    ASSERT_EQ(bpf_obj_get_info_by_fd(mfd, &info, &len), 0) << std::strerror(errno);
+    ASSERT_NE(info.btf_id, 0u) << bpf_map__name(gm) << " has no BTF in the kernel";
+    if (!btf_index.count(info.btf_id)) {
+      errno = 0;
+      KBtfPtr kb(btf__load_from_kernel_by_id(info.btf_id));
+      ASSERT_TRUE(kb) << "btf id " << info.btf_id << ": " << std::strerror(errno);
+      __u32 sz = 0;
+      const void* raw = btf__raw_data(kb.get(), &sz);
+      auto bi = rb.add_btf({static_cast<const uint8_t*>(raw), sz});
+      ASSERT_TRUE(bi.ok()) << bi.error().message;
+      btf_index[info.btf_id] = bi.value();
+      kbtfs.push_back(std::move(kb));
+      if (sched < 0) {
+        auto si = rb.add_scheduler("kinds", bi.value(), true);
+        ASSERT_TRUE(si.ok()) << si.error().message;
+        sched = si.value();
+      }
+    }
+    std::vector<uint8_t> keys, values;
+    auto st = read_map(mfd, info, ncpus, keys, values);
+    ASSERT_TRUE(st.ok()) << info.name << ": " << st.error().message;
+    MapSpec s;
+    s.name = info.name;
+    s.scheduler_index = sched;
+    s.map_id = info.id;
+    s.map_type = info.type;
+    s.map_flags = info.map_flags;
+    s.key_size = info.key_size;
+    s.value_size = info.value_size;
+    s.max_entries = info.max_entries;
+    s.nr_cpus = map_type_is_percpu(info.type) ? ncpus : 0;
+    s.btf_index = btf_index[info.btf_id];
+    s.key_type_id = info.btf_key_type_id;
+    s.value_type_id = info.btf_value_type_id;
+    auto mi = rb.add_map(s, {keys.data(), keys.size()}, {values.data(), values.size()});
+    ASSERT_TRUE(mi.ok()) << info.name << ": " << mi.error().message;
+    map_ids.emplace_back(info.name, info.id);
+  }
+  auto buf = rb.finish();
+  ASSERT_TRUE(buf.ok()) << buf.error().message;
+  auto rep = Report::open_memory(buf.value().data(), buf.value().size());
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  const Report& r = *rep.value();
+  ASSERT_EQ(r.map_count(), map_ids.size());
+
+  // ---- compare each map with bpftool ----
+  simdjson::dom::parser peer_parser, our_parser;
+  for (size_t mi = 0; mi < r.map_count(); mi++) {
+    const MapInfo& m = r.map(mi);
+    Tally t;
+    std::string ours_json;
+    auto rs = render_map_json(r, m, ours_json);
+    ASSERT_TRUE(rs.ok()) << m.name << ": " << rs.error().message;
+    element ours;
+    ASSERT_EQ(our_parser.parse(ours_json).get(ours), simdjson::SUCCESS) << "our JSON does not parse: " << ours_json;
+
+    int st = 0;
+    std::string cmd = "bpftool map dump id " + std::to_string(m.map_id) + " -j 2>&1";
+    std::string peer_json = run_capture(cmd, &st);
+    ASSERT_EQ(st, 0) << cmd << ": " << peer_json;
+    uint64_t repairs = 0;
+    peer_json = repair_bpftool_json(std::move(peer_json), &repairs);
+    element peer;
+    ASSERT_EQ(peer_parser.parse(peer_json).get(peer), simdjson::SUCCESS) << "bpftool JSON does not parse: " << peer_json;
+    if (std::getenv("KTSNAP_E2E_DUMP")) {
+      std::fprintf(stderr, "---- %.*s bpftool:\n%s\n---- ours:\n%s\n", int(m.name.size()), m.name.data(),
+                   peer_json.c_str(), ours_json.c_str());
+    }
+    simdjson::dom::array pentries;
+    ASSERT_EQ(peer.get_array().get(pentries), simdjson::SUCCESS);
+    ASSERT_EQ(pentries.size(), m.entry_count) << m.name << ": bpftool and the report hold different entry counts";
+
+    // Index our entries by the raw key bytes (hex) so the order does not matter.
+    std::map<std::string, element> ours_by_key;
+    std::string_view list_name;
+    element single;
+    bool is_single = false;
+    if (m.map_type == BPF_MAP_TYPE_HASH || m.map_type == BPF_MAP_TYPE_LRU_HASH) list_name = "entries";
+    else if (m.map_type == BPF_MAP_TYPE_PERCPU_HASH || m.map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH) list_name = "percpu_hash_entries";
+    else if (m.map_type == BPF_MAP_TYPE_PERCPU_ARRAY) list_name = "percpu_entries";
+    else if (m.map_type == BPF_MAP_TYPE_ARRAY && m.max_entries > 1) list_name = "array_entries";
+    else if (m.map_type == BPF_MAP_TYPE_ARRAY) is_single = true;
+    else FAIL() << "unexpected map type " << m.map_type << " in the fixture";
+
+    if (is_single) {
+      ASSERT_EQ(ours["value"].get(single), simdjson::SUCCESS) << m.name << ": no value in " << ours_json;
+    } else {
+      element list;
+      ASSERT_EQ(ours[list_name].get(list), simdjson::SUCCESS) << m.name << ": no " << list_name << " in " << ours_json;
+      for (element e : list.get_array()) {
+        std::string kh;
+        std::string_view khv;
+        uint64_t idx;
+        if (e["key_hex"].get(khv) == simdjson::SUCCESS) {
+          kh = khv;
+        } else if (e["key"].get_uint64().get(idx) == simdjson::SUCCESS) {
+          uint32_t k32 = static_cast<uint32_t>(idx);
+          kh = hex_bytes(reinterpret_cast<const uint8_t*>(&k32), 4);
+        } else {
+          FAIL() << m.name << ": our entry has neither key_hex nor an index key: " << to_json(e);
+        }
+        ours_by_key.emplace(kh, e);
+      }
+      ASSERT_EQ(ours_by_key.size(), m.entry_count) << m.name;
+    }
+
+    for (element pe : pentries) {
+      std::string kh = bpftool_hex(pe["key"].value());
+      std::string path = std::string(m.name) + "[" + kh + "]";
+      element formatted;
+      ASSERT_EQ(pe["formatted"].get(formatted), simdjson::SUCCESS)
+          << m.name << ": bpftool printed no formatted value (no BTF?): " << to_json(pe);
+      element oe;
+      if (is_single) {
+        oe = single;
+      } else {
+        auto it = ours_by_key.find(kh);
+        if (it == ours_by_key.end()) {
+          t.fail(path, "key missing in our JSON");
+          continue;
+        }
+        oe = it->second;
+      }
+      t.entries++;
+      // key
+      element pk;
+      if (formatted["key"].get(pk) == simdjson::SUCCESS) {
+        element ok;
+        if (oe["key"].get(ok) != simdjson::SUCCESS) {
+          t.fail(path + ".key", "bpftool formats the key, ours has none");
+        } else if (ok.is_uint64() || ok.is_int64()) {
+          // array-style maps: our key is the plain index
+          uint64_t pkv = 0, okv = ok.get_uint64().value();
+          if (pk.get_uint64().get(pkv) != simdjson::SUCCESS) t.fail(path + ".key", "bpftool key " + to_json(pk));
+          t.numbers++;
+          if (pkv != okv) t.fail(path + ".key", "index differs: " + to_json(pk) + " vs " + to_json(ok));
+        } else {
+          compare(pk, ok, path + ".key", t);
+        }
+      }
+      // value(s)
+      element pv;
+      if (formatted["value"].get(pv) == simdjson::SUCCESS) {
+        element ov;
+        if (is_single) ov = oe;
+        else if (oe["value"].get(ov) != simdjson::SUCCESS) {
+          t.fail(path, "bpftool formats a value, ours has none: " + to_json(oe));
+          continue;
+        }
+        compare(pv, ov, path + ".value", t);
+      } else if (formatted["values"].get(pv) == simdjson::SUCCESS) {
+        element per_cpu;
+        if (oe["per_cpu"].get(per_cpu) != simdjson::SUCCESS) {
+          t.fail(path, "bpftool prints per-CPU values, ours has no per_cpu: " + to_json(oe));
+          continue;
+        }
+        simdjson::dom::array oa = per_cpu.get_array();
+        std::vector<element> slots(oa.begin(), oa.end());
+        size_t seen = 0;
+        for (element c : pv.get_array()) {
+          uint64_t cpu = c["cpu"].get_uint64().value();
+          if (cpu >= slots.size()) {
+            t.fail(path, "bpftool cpu " + std::to_string(cpu) + " beyond our " + std::to_string(slots.size()) + " slots");
+            continue;
+          }
+          seen++;
+          compare(c["value"].value(), slots[cpu], path + ".cpu" + std::to_string(cpu), t);
+        }
+        if (seen != ncpus) t.fail(path, "bpftool printed " + std::to_string(seen) + " CPUs, possible " + std::to_string(ncpus));
+      } else {
+        t.fail(path, "bpftool formatted has neither value nor values: " + to_json(formatted));
+      }
+    }
+    std::printf("[ agreement ] %-14.*s id %-5u entries %-3llu numbers %-5llu strings %-4llu bpftool-unprintable %llu\n",
+                int(m.name.size()), m.name.data(), m.map_id, (unsigned long long)t.entries,
+                (unsigned long long)t.numbers, (unsigned long long)t.strings, (unsigned long long)t.peer_unprintable);
+    EXPECT_EQ(repairs, t.peer_unprintable) << m.name << ": every repaired bpftool gap is accounted for";
+    EXPECT_TRUE(t.failures.empty()) << m.name << ": " << t.failures.size() << " disagreements, first: "
+                                    << (t.failures.empty() ? "" : t.failures.front());
+    for (auto& f : t.failures) ADD_FAILURE() << f;
+    EXPECT_GT(t.numbers, 0u) << m.name << ": no number compared";
+    total.numbers += t.numbers;
+    total.strings += t.strings;
+    total.entries += t.entries;
+    total.peer_unprintable += t.peer_unprintable;
+    total.enum64_sign_widen += t.enum64_sign_widen;
+  }
+}
+
+class BpftoolAgreement : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root for the bpf() syscall (euid " << ::geteuid() << ")";
+    std::string why;
+    if (!bpftool_available(&why)) GTEST_SKIP() << why;
+    libbpf_set_print(nullptr);  // loader chatter off; failures are reported below
+    int n = libbpf_num_possible_cpus();
+    ASSERT_GT(n, 0);
+    ncpus_ = static_cast<uint32_t>(n);
+  }
+
+  // Opens a fixture object and creates its maps in the kernel (programs
+  // are not loaded). May skip when bpf() is not permitted.
+  void load(const std::string& fixture) {
+    std::string path = test::fixture_path(fixture);
+    errno = 0;
+    obj_.reset(bpf_object__open_file(path.c_str(), nullptr));
+    ASSERT_TRUE(obj_) << "cannot open " << path << ": " << std::strerror(errno);
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj_.get()) bpf_program__set_autoload(prog, false);
+    int err = bpf_object__load(obj_.get());
+    if (err == -EPERM || err == -ENOSYS || err == -EACCES)
+      GTEST_SKIP() << "bpf() unavailable here: bpf_object__load: " << std::strerror(-err);
+    ASSERT_EQ(err, 0) << "bpf_object__load: " << std::strerror(-err);
+  }
+
+  int map_fd(const char* name) {
+    bpf_map* m = bpf_object__find_map_by_name(obj_.get(), name);
+    return m ? bpf_map__fd(m) : -1;
+  }
+
+  ObjPtr obj_;  // owns every map fd: closing it removes the kernel maps
+  uint32_t ncpus_ = 0;
+};
+
+// Values for kt_tasks entry i: varied signs, bitfields, enums, strings.
+TaskCtx make_task(uint32_t i) {
+  static const char* comms[] = {"stress-ng", "kworker/1:2", "bash", "schbench", "rt-app",
+                                "a", "fifteen-chars-x", "cc1plus"};
+  TaskCtx t;
+  std::memset(&t, 0, sizeof t);
+  t.runtime_ns = i == 3 ? ~0ull : 1000003ull * i * i + 7;
+  t.tid = (i % 5 == 1) ? -static_cast<int32_t>(i) * 1000 : static_cast<int32_t>(2000 + i);
+  if (i == 7) t.tid = INT32_MIN;
+  t.state = (i % 9 == 8) ? 77 : i % 3;  // 77 matches no enumerator
+  t.weight = 100 * i;
+  t.lo16 = static_cast<uint16_t>(i * 37);
+  t.hi16 = static_cast<uint16_t>(0xffff - i);
+  t.inner = {i * 11, static_cast<int16_t>(i % 2 ? -static_cast<int>(i) * 3 : i), static_cast<uint8_t>(250 - i)};
+  t.bits.lo = i % 8;
+  t.bits.sv = static_cast<int>(i % 32) - 16;
+  t.bits.mid = (i * 40503u) & 0xffffff;
+  t.bits.wide = (0xfedcba9876ull * (i + 1)) & ((1ull << 40) - 1);
+  t.bits.swide = (i % 2) ? -static_cast<int64_t>(i * 1000 + 1) : static_cast<int64_t>(i * 7);
+  std::snprintf(t.comm, sizeof t.comm, "%s", comms[i % 8]);
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 3; b++) t.hist[a][b] = (i * 100 + a * 10 + b) * ((i % 3) ? 1 : 0);
+  t.inner_ptr = (i % 4 == 0) ? 0 : 0xffff888000100000ull + i * 64;
+  t.opaque = 0xffffc90000000000ull + i;
+  t.on_cpu = i % 2;
+  t.load = 0.25f * static_cast<float>(i) - 3.0f;
+  t.avg = static_cast<double>(i) * 1.5e9 + 0.125;
+  t.cv_val = 0x8000000000000000ull + i;
+  t.e8 = static_cast<int8_t>((i % 3 == 2) ? -1 : static_cast<int>(i % 3));
+  t.e16 = (i % 2) ? 0x1234 : 1;
+  t.e64 = (i % 4 == 1) ? 0x100000000ull : (i % 4 == 3 ? 0xfffffffffffffff0ull : 1);
+  t.sc = static_cast<int8_t>(-static_cast<int>(i % 128));
+  t.uc = static_cast<uint8_t>(200 + i % 50);
+  return t;
+}
+
+TEST_F(BpftoolAgreement, KindsFixture) {
+  load("kinds.bpf.o");
+  if (IsSkipped() || HasFatalFailure()) return;
+  // ---- layout check of the mirror against the kernel BTF ----
+  const struct btf* obtf = bpf_object__btf(obj_.get());
+  ASSERT_NE(obtf, nullptr);
+  {
+    __u32 sz = 0;
+    const void* raw = btf__raw_data(obtf, &sz);
+    auto b = Btf::from_raw(raw, sz);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    auto id = b.value()->find_by_name_kind("kt_task_ctx", BtfKind::Struct);
+    ASSERT_TRUE(id.has_value());
+    ASSERT_EQ(b.value()->size(*id), sizeof(TaskCtx));
+    for (auto [n, off] : {std::pair<const char*, size_t>{"comm", offsetof(TaskCtx, comm)},
+                          {"hist", offsetof(TaskCtx, hist)}, {"on_cpu", offsetof(TaskCtx, on_cpu)},
+                          {"e64", offsetof(TaskCtx, e64)}, {"uc", offsetof(TaskCtx, uc)},
+                          {"hi16", offsetof(TaskCtx, hi16)}, {"bits", offsetof(TaskCtx, bits)}}) {
+      auto m = b.value()->find_member(*id, n);
+      ASSERT_TRUE(m.has_value()) << n;
+      ASSERT_EQ(m->bit_offset, off * 8) << n;
+    }
+  }
+
+  // ---- fill the kernel maps ----
+  const uint32_t kTasks = 40;
+  int fd = map_fd("kt_tasks");
+  ASSERT_GE(fd, 0);
+  for (uint32_t i = 0; i < kTasks; i++) {
+    uint32_t key = (i == 5) ? 0xffffffffu : 1000 + i * 3;
+    TaskCtx t = make_task(i);
+    ASSERT_EQ(bpf_map_update_elem(fd, &key, &t, BPF_ANY), 0) << std::strerror(errno);
+  }
+  fd = map_fd("kt_cpu_stats");
+  ASSERT_GE(fd, 0);
+  {
+    size_t stride = (sizeof(CpuStats) + 7) & ~size_t(7);
+    std::vector<uint8_t> buf(stride * ncpus_);
+    for (uint32_t k = 0; k < 4; k++) {
+      for (uint32_t c = 0; c < ncpus_; c++) {
+        CpuStats cs{uint64_t(k) * 1000 + c, (uint64_t(1) << 63) + k * 7 + c,
+                    static_cast<int32_t>(c % 2 ? -(int32_t)(k + c) : int32_t(k * 100 + c)), k ^ c};
+        std::memcpy(buf.data() + c * stride, &cs, sizeof cs);
+      }
+      ASSERT_EQ(bpf_map_update_elem(fd, &k, buf.data(), BPF_ANY), 0) << std::strerror(errno);
+    }
+  }
+  fd = map_fd("kt_array");
+  ASSERT_GE(fd, 0);
+  for (uint32_t k = 0; k < 8; k++) {
+    Inner in{0xfffffff0u + k, static_cast<int16_t>(k % 2 ? -32768 + static_cast<int>(k) : k * 1000),
+             static_cast<uint8_t>(k * 31)};
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, &in, BPF_ANY), 0) << std::strerror(errno);
+  }
+  fd = map_fd("kt_pcpu_hash");
+  ASSERT_GE(fd, 0);
+  for (uint32_t i = 0; i < 5; i++) {
+    Key k{i, 4000000000u + i};
+    std::vector<uint64_t> v(ncpus_);
+    for (uint32_t c = 0; c < ncpus_; c++) v[c] = (i == 2) ? ~0ull - c : uint64_t(i) * 1000000007ull + c;
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, v.data(), BPF_ANY), 0) << std::strerror(errno);
+  }
+  fd = map_fd("kt_bits_hash");
+  ASSERT_GE(fd, 0);
+  for (uint32_t i = 0; i < 6; i++) {
+    Key k{i, 7};
+    Bits v;
+    std::memset(&v, 0, sizeof v);
+    v.lo = 7 - i;
+    v.sv = (i % 2) ? -16 + static_cast<int>(i) : 15 - static_cast<int>(i);
+    v.mid = 0xffffff - i;
+    v.wide = (1ull << 40) - 1 - i;
+    v.swide = (i % 2) ? -(1 << 23) + static_cast<int>(i) : (1 << 23) - 1 - static_cast<int>(i);
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0) << std::strerror(errno);
+  }
+  // Globals: .bss and .data are ARRAY maps with one entry (value = section).
+  bpf_map* gm;
+  bpf_object__for_each_map(gm, obj_.get()) {
+    std::string_view name = bpf_map__name(gm);
+    int gfd = bpf_map__fd(gm);
+    uint32_t zero = 0;
+    std::vector<uint8_t> sec(bpf_map__value_size(gm));
+    if (name.ends_with(".bss")) {
+      // kt_nr_events (u64) = big, kt_bss_inner = {..}, kt_bss_neg = negative
+      uint64_t ev = 0xfedcba9876543210ull;
+      Inner in{4000000000u, -12345, 255};
+      int32_t neg = -2147483000;
+      ASSERT_GE(sec.size(), 20u);
+      std::memcpy(sec.data(), &ev, 8);
+      std::memcpy(sec.data() + 8, &in, sizeof in);
+      std::memcpy(sec.data() + 16, &neg, 4);
+      ASSERT_EQ(bpf_map_update_elem(gfd, &zero, sec.data(), BPF_ANY), 0) << name << ": " << std::strerror(errno);
+    } else if (name.ends_with(".data")) {
+      int32_t counter = -77;
+      ASSERT_GE(sec.size(), 12u);
+      std::memcpy(sec.data(), &counter, 4);
+      std::memcpy(sec.data() + 4, "kt-lbl", 7);
+      ASSERT_EQ(bpf_map_update_elem(gfd, &zero, sec.data(), BPF_ANY), 0) << name << ": " << std::strerror(errno);
+    }
+  }
+
+  Tally total;
+  agree_all_maps(obj_.get(), ncpus_, total);
+  if (HasFatalFailure()) return;
+  std::printf("[ agreement ] total: %llu entries, %llu numbers and %llu strings equal to bpftool's\n",
+              (unsigned long long)total.entries, (unsigned long long)total.numbers,
+              (unsigned long long)total.strings);
+  // 40 tasks x ~35 numbers alone exceed 1000; a walk that silently matched
+  // nothing would not.
+  EXPECT_GT(total.numbers, 1000u);
+  EXPECT_EQ(total.enum64_sign_widen, 0u);
+  EXPECT_GE(total.entries, kTasks + 4 + 8 + 5 + 6);
+}
+
+// agree.bpf.c has no FLOAT, so bpftool prints every member of every value.
+struct AgKey {
+  uint32_t id;
+  int32_t sid;
+};
+struct AgVal {
+  int8_t e8;
+  uint16_t e16;
+  uint32_t st;
+  int32_t sn;
+  uint64_t e64;
+  int8_t sc;
+  uint8_t uc;
+  int8_t s8;
+  uint8_t u8;
+  int16_t s16;
+  uint16_t u16;
+  int32_t s32;
+  uint32_t u32;
+  int64_t s64;
+  uint64_t u64;
+  uint64_t cv;
+  bool flag;
+  struct {
+    uint32_t w;
+    union {
+      uint32_t raw;
+      struct {
+        uint16_t lo;
+        uint16_t hi;
+      };
+    };
+  };
+  struct {
+    unsigned int b3 : 3;
+    signed int sb5 : 5;
+    unsigned int m24 : 24;
+    uint64_t w40 : 40;
+    int64_t s24 : 24;
+  } bits;
+  char name[12];
+  int16_t grid[2][3];
+  uint64_t ptr;
+  uint32_t tail;
+};
+
+AgVal make_ag(uint32_t i) {
+  static const char* names[] = {"", "x", "eleven-char", "sched_ext", "dsq:7"};
+  AgVal v;
+  std::memset(&v, 0, sizeof v);
+  v.e8 = static_cast<int8_t>(static_cast<int>(i % 4) - 1);  // -1, 0, 1, 2 (2 has no name)
+  v.e16 = (i % 3 == 0) ? 0x1234 : (i % 3 == 1 ? 1 : 0xbeef);
+  v.st = i % 4;  // 3 has no name
+  v.sn = (i % 3 == 0) ? -2 : (i % 3 == 1 ? 3 : -100);
+  v.e64 = (i % 4 == 0) ? 0x100000000ull : (i % 4 == 1 ? 0xfffffffffffffff0ull : (i % 4 == 2 ? 1 : 0x8000000000000001ull));
+  v.sc = static_cast<int8_t>(-128 + static_cast<int>(i * 5 % 256));
+  v.uc = static_cast<uint8_t>(255 - i);
+  v.s8 = static_cast<int8_t>((i % 2) ? -static_cast<int>(i) : static_cast<int>(i));
+  v.u8 = static_cast<uint8_t>(i * 7);
+  v.s16 = static_cast<int16_t>((i % 2) ? -32768 + static_cast<int>(i) : 32767 - static_cast<int>(i));
+  v.u16 = static_cast<uint16_t>(65535 - i * 3);
+  v.s32 = (i % 2) ? INT32_MIN + static_cast<int32_t>(i) : INT32_MAX - static_cast<int32_t>(i);
+  v.u32 = 0xffffffffu - i;
+  v.s64 = (i % 2) ? INT64_MIN + i : INT64_MAX - i;
+  v.u64 = ~0ull - i;
+  v.cv = 0x8000000000000000ull | (i * 0x0101010101ull);
+  v.flag = i % 3 == 1;
+  v.w = i * 1000;
+  v.lo = static_cast<uint16_t>(i);
+  v.hi = static_cast<uint16_t>(0xfff0 + (i % 16));
+  v.bits.b3 = i % 8;
+  v.bits.sb5 = static_cast<int>(i % 32) - 16;
+  v.bits.m24 = 0xffffff - i;
+  v.bits.w40 = (1ull << 40) - 1 - i;
+  v.bits.s24 = (i % 2) ? -(1 << 23) + static_cast<int>(i) : (1 << 23) - 1 - static_cast<int>(i);
+  std::snprintf(v.name, sizeof v.name, "%s", names[i % 5]);
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 3; b++) v.grid[a][b] = static_cast<int16_t>((a ? -1 : 1) * static_cast<int>(i * 10 + b));
+  v.ptr = (i % 3) ? 0xffff888000000000ull + i * 4096 : 0;
+  v.tail = 0xdead0000u + i;
+  return v;
+}
+
+TEST_F(BpftoolAgreement, EveryScalarKindFixture) {
+  load("agree.bpf.o");
+  if (IsSkipped() || HasFatalFailure()) return;
+  const struct btf* obtf = bpf_object__btf(obj_.get());
+  ASSERT_NE(obtf, nullptr);
+  {
+    __u32 sz = 0;
+    const void* raw = btf__raw_data(obtf, &sz);
+    auto b = Btf::from_raw(raw, sz);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    auto id = b.value()->find_by_name_kind("ag_val", BtfKind::Struct);
+    ASSERT_TRUE(id.has_value());
+    ASSERT_EQ(b.value()->size(*id), sizeof(AgVal));
+    for (auto [n, off] : {std::pair<const char*, size_t>{"e64", offsetof(AgVal, e64)}, {"cv", offsetof(AgVal, cv)},
+                          {"flag", offsetof(AgVal, flag)}, {"hi", offsetof(AgVal, hi)},
+                          {"bits", offsetof(AgVal, bits)}, {"name", offsetof(AgVal, name)},
+                          {"grid", offsetof(AgVal, grid)}, {"ptr", offsetof(AgVal, ptr)},
+                          {"tail", offsetof(AgVal, tail)}}) {
+      auto m = b.value()->find_member(*id, n);
+      ASSERT_TRUE(m.has_value()) << n;
+      ASSERT_EQ(m->bit_offset, off * 8) << n;
+    }
+  }
+  const uint32_t kVals = 48;
+  int fd = map_fd("ag_vals");
+  ASSERT_GE(fd, 0);
+  for (uint32_t i = 0; i < kVals; i++) {
+    AgKey k{i * 2654435761u, -static_cast<int32_t>(i) * 3};
+    AgVal v = make_ag(i);
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0) << std::strerror(errno);
+  }
+  fd = map_fd("ag_lru");
+  ASSERT_GE(fd, 0);
+  for (int64_t i = 0; i < 10; i++) {
+    int64_t k = (i % 2) ? INT64_MIN + i : i * 1000000007;
+    int32_t v = (i % 3 == 0) ? -2 : (i % 3 == 1 ? 3 : -7);
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0) << std::strerror(errno);
+  }
+  fd = map_fd("ag_e64_arr");
+  ASSERT_GE(fd, 0);
+  for (uint32_t k = 0; k < 6; k++) {
+    uint64_t v = k < 3 ? (k == 0 ? 1 : (k == 1 ? 0x100000000ull : 0xfffffffffffffff0ull)) : 0x7000000000000000ull + k;
+    ASSERT_EQ(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0) << std::strerror(errno);
+  }
+
+  Tally total;
+  agree_all_maps(obj_.get(), ncpus_, total);
+  if (HasFatalFailure()) return;
+  std::printf("[ agreement ] total: %llu entries, %llu numbers and %llu strings equal to bpftool's\n",
+              (unsigned long long)total.entries, (unsigned long long)total.numbers,
+              (unsigned long long)total.strings);
+  EXPECT_EQ(total.peer_unprintable, 0u) << "bpftool should print every member of this fixture";
+  EXPECT_EQ(total.entries, kVals + 10 + 6);
+  EXPECT_GT(total.numbers, kVals * 30);
+  // Known divergence (see compare_scalar): e64 == AG_E64_TOP in every 4th
+  // ag_vals entry (i % 4 == 1) and in ag_e64_arr[2]. When the renderer
+  // sign-extends 32-bit enumerators of 8-byte ENUMs like bpftool and
+  // libbpf, this count drops to 0: then delete the special case.
+  std::printf("[ agreement ] known divergence: %llu 8-byte ENUM values named by bpftool, unnamed by us\n",
+              (unsigned long long)total.enum64_sign_widen);
+  EXPECT_EQ(total.enum64_sign_widen, kVals / 4 + 1);
+}
+
+}  // namespace
+}  // namespace ktsnap
