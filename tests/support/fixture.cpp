@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -241,7 +242,7 @@ Result<std::vector<uint8_t>> build_fixture_report(const std::string& obj_path, c
         t.bits.mid = e.bits_mid;
         t.bits.wide = e.bits_wide;
         t.bits.swide = e.bits_swide;
-        std::strncpy(t.comm, e.comm.c_str(), sizeof t.comm);
+        std::memcpy(t.comm, e.comm.data(), std::min(e.comm.size(), sizeof t.comm));
         std::memcpy(t.hist, e.hist, sizeof t.hist);
         t.inner_ptr = e.inner_ptr;
         t.opaque = 0xffffc90000000000ull + i;
