@@ -1,4 +1,5 @@
 // JSON renderers: values, maps and reports in ktstr's dump shape.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -75,17 +76,30 @@ void typed_json(const Btf& btf, const Report* report, uint32_t type_id, const ui
 
 namespace {
 
+// "hh " for every byte value, so a hex dump writes 4 bytes and advances 3.
+struct HexTable {
+  uint32_t cell[256];
+  HexTable() {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 256; i++) {
+      char c[4] = {kHex[i >> 4], kHex[i & 15], ' ', 0};
+      std::memcpy(&cell[i], c, 4);
+    }
+  }
+};
+const HexTable kHexTable;
+
 void hex_json(const uint8_t* p, uint64_t n, JsonOut& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.ensure(n * 3 + 2);
-  char*& w = out.cursor();
+  out.ensure(n * 3 + 8);
+  char* w = out.cursor();  // a local: char stores may alias a member cursor
   *w++ = '"';
   for (uint64_t i = 0; i < n; i++) {
-    if (i) *w++ = ' ';
-    *w++ = kHex[p[i] >> 4];
-    *w++ = kHex[p[i] & 15];
+    std::memcpy(w, &kHexTable.cell[p[i]], 4);
+    w += 3;
   }
+  if (n) w--;  // no space after the last byte
   *w++ = '"';
+  out.cursor() = w;
 }
 
 void bytes_json(const uint8_t* p, uint64_t n, JsonOut& out) {
@@ -138,9 +152,20 @@ void key_fields_json(const Report& r, const MapInfo& m, const MapSide& ks, uint3
   hex_json(k, m.key_size, out);
 }
 
+uint64_t side_estimate(const MapSide& side, uint64_t size) {
+  if (!side.typed()) return size * 3 + 32;
+  const JsonPlan* p = json_plan_for(*side.btf, side.type_id);
+  return p != nullptr && p->flat ? p->estimate : size * 16;
+}
+
 void entries_json(const Report& r, const MapInfo& m, MapShape shape, JsonOut& out) {
   if (m.entry_count == 0 || m.values == nullptr || m.keys == nullptr) return;
   MapSide ks = map_key_side(m), vs = map_value_side(m);
+  // Size the output once: regrowing a string of hundreds of MB copies it
+  // and faults in fresh pages each time.
+  uint64_t per = side_estimate(ks, m.key_size) + 3ull * (m.key_size + m.value_size) + 96;
+  per += side_estimate(vs, m.value_size) * (map_type_is_percpu(m.map_type) ? std::max(m.nr_cpus, 1u) : 1);
+  out.reserve_more(std::min<uint64_t>(per * m.entry_count, 1ull << 31));
   switch (shape) {
     case MapShape::Array:
       out.put(",\"array_entries\":[");

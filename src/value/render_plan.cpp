@@ -583,17 +583,27 @@ class Runner {
   Runner(const JsonPlan& plan, const Report* report, JsonOut& out)
       : pool_(plan.pool.data()), enums_(plan.enums.data()), report_(report), out_(out) {}
 
-  // Runs ops from `op` until an EndBody/End; returns that op.
-  const PlanOp* run(const PlanOp* op, const uint8_t* base) {
-    char*& w = out_.cursor();
+  // Runs ops from `op` until an EndBody/End (stored in *stop), writing
+  // from w; returns the new cursor. The cursor and limit live in locals:
+  // a char store may alias any object, so a cursor kept in memory would be
+  // reloaded after every byte.
+  char* run(const PlanOp* op, const uint8_t* base, char* w, const PlanOp** stop) {
+    char* end = out_.limit();
     for (;; op++) {
       // The caller writes the closing literal of EndBody/End.
-      if (op->code == OpCode::EndBody || op->code == OpCode::End) return op;
+      if (op->code == OpCode::EndBody || op->code == OpCode::End) {
+        *stop = op;
+        return w;
+      }
       if (op->code == OpCode::CpuMask || op->code == OpCode::Ptr) {
-        dynamic_op(op, base);
+        w = dynamic_op(op, base, w);
+        end = out_.limit();
         continue;
       }
-      out_.ensure(op->need);
+      if (static_cast<size_t>(end - w) < op->need) [[unlikely]] {
+        w = out_.grow_at(w, op->need);
+        end = out_.limit();
+      }
       w = copy_lit(w, pool_ + op->lit, op->lit_len);
       const uint8_t* p = base + op->off;
       switch (op->code) {
@@ -695,15 +705,20 @@ class Runner {
           break;
         case OpCode::Loop: {
           const PlanOp* body = op + 1;
-          const PlanOp* end = body + op->w;
+          const PlanOp* close = body + op->w;
           const uint8_t* eb = p;
           for (uint32_t k = 0; k < op->x; k++, eb += op->y) {
-            if (k) out_.put(',');
-            run(body, eb);
-            out_.ensure(end->lit_len + kSlack);
-            w = copy_lit(w, pool_ + end->lit, end->lit_len);
+            if (k) {
+              w = ensure(w, 1);
+              *w++ = ',';
+            }
+            const PlanOp* stop_at;
+            w = run(body, eb, w, &stop_at);
+            w = ensure(w, close->lit_len + kSlack);
+            w = copy_lit(w, pool_ + close->lit, close->lit_len);
           }
-          op = end;
+          end = out_.limit();
+          op = close;
           break;
         }
         case OpCode::EndBody:
@@ -713,6 +728,12 @@ class Runner {
           break;
       }
     }
+  }
+
+  char* ensure(char* w, size_t n) {
+    if (static_cast<size_t>(out_.limit() - w) < n) [[unlikely]]
+      return out_.grow_at(w, n);
+    return w;
   }
 
  private:
@@ -781,23 +802,20 @@ class Runner {
     return w + t.sfx_len[hit];
   }
 
-  void dynamic_op(const PlanOp* op, const uint8_t* base) {
+  char* dynamic_op(const PlanOp* op, const uint8_t* base, char* w) {
     const uint8_t* p = base + op->off;
     if (op->code == OpCode::CpuMask) {
       tmp_.clear();
       decode_cpumask(p, op->x, UINT32_MAX, tmp_);
-      out_.ensure(op->lit_len + kSlack + tmp_.size());
-      char*& w = out_.cursor();
+      w = ensure(w, op->lit_len + kSlack + tmp_.size());
       w = copy_lit(w, pool_ + op->lit, op->lit_len);
       std::memcpy(w, tmp_.data(), tmp_.size());
-      w += tmp_.size();
-      return;
+      return w + tmp_.size();
     }
     uint64_t v = load_le(p, 8);
     ChaseOutcome c;
     chase_pointer(report_, static_cast<PtrMode>(op->a), v, c);
-    out_.ensure(op->lit_len + kSlack + kActionMax + c.text.size() * 6 + 64);
-    char*& w = out_.cursor();
+    w = ensure(w, op->lit_len + kSlack + kActionMax + c.text.size() * 6 + 64);
     w = copy_lit(w, pool_ + op->lit, op->lit_len);
     w = put_u64(w, v);
     if (c.has_deref) {
@@ -814,6 +832,7 @@ class Runner {
       std::memcpy(w, tmp_.data(), tmp_.size());
       w += tmp_.size();
     }
+    return w;
   }
 
   const char* pool_;
@@ -839,10 +858,11 @@ std::unique_ptr<JsonPlan> compile_json_plan(const Btf& btf, uint32_t type_id) {
 
 void run_json_plan(const JsonPlan& plan, const uint8_t* data, const Report* report, JsonOut& out) {
   Runner r(plan, report, out);
-  const PlanOp* end = r.run(plan.ops.data(), data);
-  out.ensure(end->lit_len + kSlack);
-  char*& w = out.cursor();
+  const PlanOp* end;
+  char* w = r.run(plan.ops.data(), data, out.cursor(), &end);
+  w = r.ensure(w, end->lit_len + kSlack);
   w = copy_lit(w, plan.pool.data() + end->lit, end->lit_len);
+  out.cursor() = w;
 }
 
 }  // namespace render

@@ -100,6 +100,14 @@ class JsonOut {
     ensure(1);
     *w_++ = c;
   }
+  // Capacity for `n` more bytes without touching them (no zero fill).
+  void reserve_more(size_t n) {
+    size_t pos = w_ - s_.data();
+    if (s_.capacity() >= pos + n) return;
+    s_.reserve(pos + n + 64);
+    w_ = s_.data() + pos;
+    end_ = s_.data() + s_.size();
+  }
   // Appends whatever `fn(std::string&)` appends (slow paths).
   template <typename F>
   void append_via(F&& fn) {
@@ -112,6 +120,14 @@ class JsonOut {
     end_ = s_.data() + s_.size();
   }
   char*& cursor() { return w_; }
+  char* limit() const { return end_; }
+  // For writers that keep the cursor in a local: grows so that n bytes fit
+  // at w and returns where w is now.
+  char* grow_at(char* w, size_t n) {
+    w_ = w;
+    grow(n);
+    return w_;
+  }
   void finish() {
     if (w_) s_.resize(w_ - s_.data());
     w_ = nullptr;
