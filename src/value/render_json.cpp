@@ -66,7 +66,6 @@ void typed_json(const Btf& btf, const Report* report, uint32_t type_id, const ui
                 JsonOut& out) {
   const JsonPlan* plan = json_plan_for(btf, type_id);
   if (plan != nullptr && plan->flat && len >= plan->size) {
-    out.ensure(plan->estimate + 64);
     run_json_plan(*plan, data, report, out);
     return;
   }
@@ -90,16 +89,21 @@ struct HexTable {
 const HexTable kHexTable;
 
 void hex_json(const uint8_t* p, uint64_t n, JsonOut& out) {
-  out.ensure(n * 3 + 8);
-  char* w = out.cursor();  // a local: char stores may alias a member cursor
-  *w++ = '"';
-  for (uint64_t i = 0; i < n; i++) {
-    std::memcpy(w, &kHexTable.cell[p[i]], 4);
-    w += 3;
+  out.put('"');
+  // In pieces, so a huge value does not need a huge chunk.
+  constexpr uint64_t kPiece = 4096;
+  for (uint64_t at = 0; at < n; at += kPiece) {
+    uint64_t m = std::min(kPiece, n - at);
+    out.ensure(m * 3 + 8);
+    char* w = out.cursor();  // a local: char stores may alias a member cursor
+    for (uint64_t i = at; i < at + m; i++) {
+      std::memcpy(w, &kHexTable.cell[p[i]], 4);
+      w += 3;
+    }
+    out.cursor() = w;
   }
-  if (n) w--;  // no space after the last byte
-  *w++ = '"';
-  out.cursor() = w;
+  if (n) out.cursor()--;  // no space after the last byte
+  out.put('"');
 }
 
 void bytes_json(const uint8_t* p, uint64_t n, JsonOut& out) {
@@ -407,7 +411,7 @@ Status render_value_json(const Value& v, std::string& out) {
     // Hot path: size the output once from the plan's estimate.
     const JsonPlan* plan = json_plan_for(*btf, p.type_id);
     if (plan != nullptr && plan->flat && p.len >= plan->size) {
-      JsonOut o(out, plan->estimate);
+      JsonOut o(out);
       run_json_plan(*plan, p.data, p.ctx->report, o);
       return {};
     }
@@ -419,13 +423,13 @@ Status render_value_json(const Value& v, std::string& out) {
 
 Status render_map_json(const Report& r, const MapInfo& m, std::string& out, const RenderOptions& opts) {
   if (!opts.pretty) {
-    JsonOut o(out, 4096);
+    JsonOut o(out);
     map_json(r, m, o);
     return {};
   }
   std::string compact;
   {
-    JsonOut o(compact, 4096);
+    JsonOut o(compact);
     map_json(r, m, o);
   }
   pretty_json(compact, out);
@@ -434,13 +438,13 @@ Status render_map_json(const Report& r, const MapInfo& m, std::string& out, cons
 
 Status render_report_json(const Report& r, std::string& out, const RenderOptions& opts) {
   if (!opts.pretty) {
-    JsonOut o(out, 4096);
+    JsonOut o(out);
     report_json(r, o);
     return {};
   }
   std::string compact;
   {
-    JsonOut o(compact, 4096);
+    JsonOut o(compact);
     report_json(r, o);
   }
   pretty_json(compact, out);

@@ -29,6 +29,7 @@ constexpr uint32_t kActionMax = 48;
 // Literal copies move 64 bytes at once (then 32-byte blocks), so the pool
 // is padded and every op reserves this much beyond what it writes.
 constexpr uint32_t kSlack = 64;
+static_assert(kOpSlack == kActionMax + kSlack);
 
 void unsupported_json(std::string& lit, std::string_view reason) {
   lit += "{\"kind\":\"unsupported\",\"reason\":";
@@ -503,6 +504,8 @@ class Compiler {
     for (size_t i = from; i < to; i++) {
       const PlanOp& op = plan_.ops[i];
       total += op.lit_len + 24;
+      if (op.code == OpCode::Scalars) total += uint64_t(op.x) * (op.a == 1 ? 32 : op.pfx_len + 22);
+      if (op.code == OpCode::Hex) total += uint64_t(op.x) * 3;
       if (op.code == OpCode::Loop) {
         total += op.x * (estimate(i + 1, i + 1 + op.w + 1) + 1);
         i += op.w + 1;
@@ -843,6 +846,52 @@ class Runner {
 };
 
 }  // namespace
+
+struct JsonOut::Scratch {
+  std::unique_ptr<char[]> data;
+  size_t cap = 0;
+  bool busy = false;
+};
+
+namespace {
+constexpr size_t kChunk = 64 * 1024;
+thread_local JsonOut::Scratch tls_scratch;
+}  // namespace
+
+JsonOut::JsonOut(std::string& s) : s_(s) {
+  if (tls_scratch.busy) {
+    scratch_ = new Scratch();
+    owns_ = true;
+  } else {
+    scratch_ = &tls_scratch;
+  }
+  scratch_->busy = true;
+  if (scratch_->cap < kChunk) {
+    scratch_->data.reset(new char[kChunk]);
+    scratch_->cap = kChunk;
+  }
+  buf_ = w_ = scratch_->data.get();
+  end_ = buf_ + scratch_->cap;
+}
+
+JsonOut::~JsonOut() {
+  flush();
+  scratch_->busy = false;
+  if (owns_) delete scratch_;
+}
+
+void JsonOut::flush_for(size_t n) {
+  flush();
+  if (scratch_->cap < n) {
+    // One op needs more than a chunk (a long array of scalars): a bigger
+    // chunk, kept for later calls on this thread.
+    size_t cap = n + kChunk;
+    scratch_->data.reset(new char[cap]);
+    scratch_->cap = cap;
+    buf_ = w_ = scratch_->data.get();
+    end_ = buf_ + cap;
+  }
+}
 
 std::unique_ptr<JsonPlan> compile_json_plan(const Btf& btf, uint32_t type_id) {
   auto plan = std::make_unique<JsonPlan>();

@@ -61,6 +61,10 @@ struct EnumTable {
   bool linear = true;
 };
 
+// Bytes an op may need beyond what it leaves written (literal block copies
+// and number formatting write ahead).
+inline constexpr size_t kOpSlack = 112;
+
 struct JsonPlan {
   std::vector<PlanOp> ops;
   std::string pool;  // literal text, padded so 16-byte block copies stay inside
@@ -72,23 +76,21 @@ struct JsonPlan {
 
 std::unique_ptr<JsonPlan> compile_json_plan(const Btf& btf, uint32_t type_id);
 
-// Growable output window over a std::string: the string is sized ahead and
-// trimmed by finish(), so ops write through a raw pointer.
+// Output window for the JSON writers: ops write through a raw pointer
+// into a per-thread scratch chunk that is appended to the string when full
+// and at the end. Growing the string itself by resize() would zero-fill
+// it first, and for a large map that extra pass over hundreds of MB costs
+// more than the rendering; the chunk stays in cache.
 class JsonOut {
  public:
-  explicit JsonOut(std::string& s, size_t hint = 256) : s_(s), start_(s.size()) {
-    size_t pos = s.size();
-    s.resize(pos + hint + 64);
-    w_ = s.data() + pos;
-    end_ = s.data() + s.size();
-  }
-  ~JsonOut() { finish(); }
+  explicit JsonOut(std::string& s);
+  ~JsonOut();
   JsonOut(const JsonOut&) = delete;
   JsonOut& operator=(const JsonOut&) = delete;
 
   [[gnu::always_inline]] void ensure(size_t n) {
     if (static_cast<size_t>(end_ - w_) < n) [[unlikely]]
-      grow(n);
+      flush_for(n);
   }
   void put(const char* p, size_t n) {
     ensure(n);
@@ -100,52 +102,38 @@ class JsonOut {
     ensure(1);
     *w_++ = c;
   }
-  // Capacity for `n` more bytes without touching them (no zero fill).
-  void reserve_more(size_t n) {
-    size_t pos = w_ - s_.data();
-    if (s_.capacity() >= pos + n) return;
-    s_.reserve(pos + n + 64);
-    w_ = s_.data() + pos;
-    end_ = s_.data() + s_.size();
-  }
   // Appends whatever `fn(std::string&)` appends (slow paths).
   template <typename F>
   void append_via(F&& fn) {
-    size_t pos = w_ - s_.data();
-    s_.resize(pos);
+    flush();
     fn(s_);
-    pos = s_.size();
-    s_.resize(pos + 256);
-    w_ = s_.data() + pos;
-    end_ = s_.data() + s_.size();
   }
+  // Capacity in the string for `n` more bytes (avoids regrowth copies).
+  void reserve_more(size_t n) { s_.reserve(s_.size() + static_cast<size_t>(w_ - buf_) + n); }
   char*& cursor() { return w_; }
   char* limit() const { return end_; }
-  // For writers that keep the cursor in a local: grows so that n bytes fit
-  // at w and returns where w is now.
+  // For writers that keep the cursor in a local: makes room for n bytes
+  // at w and returns where the cursor is now.
   char* grow_at(char* w, size_t n) {
     w_ = w;
-    grow(n);
+    flush_for(n);
     return w_;
   }
-  void finish() {
-    if (w_) s_.resize(w_ - s_.data());
-    w_ = nullptr;
-    end_ = nullptr;
-  }
+  void finish() { flush(); }
+
+ struct Scratch;  // the per-thread chunk (render_plan.cpp)
 
  private:
-  // resize() zero-fills what it adds, so grow by half of what this writer
-  // produced so far (geometric, amortized) rather than by the string size.
-  [[gnu::noinline]] void grow(size_t n) {
-    size_t pos = w_ - s_.data();
-    size_t extra = (pos - start_) / 2;
-    s_.resize(pos + n + 64 + (extra > n ? extra : n));
-    w_ = s_.data() + pos;
-    end_ = s_.data() + s_.size();
+  void flush() {
+    s_.append(buf_, static_cast<size_t>(w_ - buf_));
+    w_ = buf_;
   }
+  [[gnu::noinline]] void flush_for(size_t n);
+
   std::string& s_;
-  size_t start_ = 0;
+  Scratch* scratch_;
+  bool owns_ = false;  // nested writer on this thread: a private chunk
+  char* buf_ = nullptr;
   char* w_ = nullptr;
   char* end_ = nullptr;
 };
