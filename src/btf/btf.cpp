@@ -208,10 +208,17 @@ std::string Btf::type_display_name(uint32_t id) const {
     case BtfKind::Enum64:
       return n.empty() ? "enum <anon>" : "enum " + std::string(n);
     case BtfKind::Ptr: {
-      const struct btf_type* t = type(id);
-      auto target = peel(t->type);
-      if (!target.ok()) return "void *";
-      return (target.value() == 0 ? std::string("void") : type_display_name(target.value())) + " *";
+      // Iterative: hostile BTF can make a pointer point to itself.
+      std::string stars = " *";
+      uint32_t cur = id;
+      for (int hop = 0; hop < kMaxNest; hop++) {
+        auto target = peel(type(cur)->type);
+        if (!target.ok() || target.value() == 0) return "void" + stars;
+        if (kind(target.value()) != BtfKind::Ptr) return type_display_name(target.value()) + stars;
+        cur = target.value();
+        stars += "*";
+      }
+      return "<pointer chain>" + stars;
     }
     case BtfKind::Void:
       return "void";

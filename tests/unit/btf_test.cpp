@@ -192,6 +192,10 @@ TEST(Btf, HostileTypesTerminate) {
   int arr_td = btf__add_typedef(s.raw, "selfarr", arr);
   ASSERT_EQ(arr, arr_next);
   ASSERT_EQ(arr_td, arr_next + 1);
+  // pointer to itself.
+  int self_ptr_next = static_cast<int>(btf__type_cnt(s.raw));
+  int self_ptr = btf__add_ptr(s.raw, self_ptr_next);
+  ASSERT_EQ(self_ptr, self_ptr_next);
   // struct with an anonymous member of its own type.
   int st = btf__add_struct(s.raw, "loop", 4);
   ASSERT_EQ(btf__add_field(s.raw, "", st, 0, 0), 0);
@@ -206,6 +210,8 @@ TEST(Btf, HostileTypesTerminate) {
   std::vector<BtfMember> ms;
   b->members(st, true, ms);  // terminates
   EXPECT_LE(ms.size(), 1u);
+  EXPECT_EQ(b->size(self_ptr), 8u);
+  EXPECT_NE(b->type_display_name(self_ptr).find("*"), std::string::npos);  // terminates
   // Ids out of range.
   EXPECT_EQ(b->type(b->type_count()), nullptr);
   EXPECT_EQ(b->type(0xffffffffu), nullptr);
