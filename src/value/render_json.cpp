@@ -76,17 +76,18 @@ void typed_json(const Btf& btf, const Report* report, uint32_t type_id, const ui
 namespace {
 
 // "hh " for every byte value, so a hex dump writes 4 bytes and advances 3.
+// Built at compile time; bytes in memory order (little-endian).
 struct HexTable {
   uint32_t cell[256];
-  HexTable() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 0; i < 256; i++) {
-      char c[4] = {kHex[i >> 4], kHex[i & 15], ' ', 0};
-      std::memcpy(&cell[i], c, 4);
-    }
-  }
 };
-const HexTable kHexTable;
+constexpr HexTable make_hex_table() {
+  constexpr char kHex[] = "0123456789abcdef";
+  HexTable t{};
+  for (uint32_t i = 0; i < 256; i++)
+    t.cell[i] = uint32_t(uint8_t(kHex[i >> 4])) | (uint32_t(uint8_t(kHex[i & 15])) << 8) | (uint32_t(' ') << 16);
+  return t;
+}
+constexpr HexTable kHexTable = make_hex_table();
 
 void hex_json(const uint8_t* p, uint64_t n, JsonOut& out) {
   out.put('"');

@@ -569,17 +569,24 @@ const ByteTable& byte_table(uint8_t kind) {
   return tables[kind & 3];
 }
 
+// Decimal text of each byte value, built at compile time (no static
+// initialization order to worry about; no writes past the 4-byte slots).
 struct CharTable {
   char text[256][4];
   uint8_t len[256];
-  CharTable() {
-    for (int i = 0; i < 256; i++) {
-      char* e = put_u64(text[i], static_cast<uint64_t>(i));
-      len[i] = static_cast<uint8_t>(e - text[i]);
-    }
-  }
 };
-const CharTable kChars;
+constexpr CharTable make_char_table() {
+  CharTable t{};
+  for (int i = 0; i < 256; i++) {
+    int n = 0;
+    if (i >= 100) t.text[i][n++] = static_cast<char>('0' + i / 100);
+    if (i >= 10) t.text[i][n++] = static_cast<char>('0' + (i / 10) % 10);
+    t.text[i][n++] = static_cast<char>('0' + i % 10);
+    t.len[i] = static_cast<uint8_t>(n);
+  }
+  return t;
+}
+constexpr CharTable kChars = make_char_table();
 
 class Runner {
  public:

@@ -458,6 +458,49 @@ TEST(RenderJson, PlaceholderReport) {
   EXPECT_EQ(std::string_view(d.root["prog_runtime_stats_unavailable"]), "capture aborted");
 }
 
+TEST(RenderJson, StructOpsValueComesFromTheWrapperDataMember) {
+  struct btf* b = btf__new_empty();
+  int u32 = btf__add_int(b, "u32", 4, 0);
+  int u64 = btf__add_int(b, "u64", 8, 0);
+  int ops = btf__add_struct(b, "demo_ops", 8);
+  ASSERT_EQ(btf__add_field(b, "flags", u32, 0, 0), 0);
+  ASSERT_EQ(btf__add_field(b, "timeout_ms", u32, 32, 0), 0);
+  int wrapper = btf__add_struct(b, "bpf_struct_ops_demo_ops", 16);
+  ASSERT_EQ(btf__add_field(b, "common", u64, 0, 0), 0);
+  ASSERT_EQ(btf__add_field(b, "data", ops, 64, 0), 0);
+  __u32 sz = 0;
+  const auto* raw = static_cast<const uint8_t*>(btf__raw_data(b, &sz));
+  std::vector<uint8_t> blob(raw, raw + sz);
+  btf__free(b);
+  ReportBuilder rb;
+  auto bi = rb.add_btf(blob);
+  ASSERT_TRUE(bi.ok());
+  MapSpec s;
+  s.name = "demo_ops";
+  s.map_type = kMapTypeStructOps;
+  s.key_size = 4;
+  s.value_size = 16;
+  s.max_entries = 1;
+  s.btf_index = bi.value();
+  s.vmlinux_value_type_id = static_cast<uint32_t>(wrapper);
+  std::vector<uint8_t> keys(4, 0), vals(16, 0);
+  vals[0] = 0xee;  // wrapper header, not part of the value
+  vals[8] = 3;
+  vals[12] = 250;
+  ASSERT_TRUE(rb.add_map(s, keys, vals).ok());
+  OpenedReport r = open_report(rb.finish());
+  std::string out;
+  ASSERT_TRUE(render_map_json(*r.report, r.report->map(0), out).ok());
+  Doc d(out);
+  element v = d.root["value"];
+  EXPECT_EQ(std::string_view(v["type_name"]), "demo_ops");
+  EXPECT_EQ(u64_of(mem(v, "flags")), 3u);
+  EXPECT_EQ(u64_of(mem(v, "timeout_ms")), 250u);
+  std::string text;
+  ASSERT_TRUE(render_map_text(*r.report, r.report->map(0), text).ok());
+  EXPECT_EQ(text, "map demo_ops (type=struct_ops, value_size=16, max_entries=1)\ndemo_ops{flags=3, timeout_ms=250}");
+}
+
 TEST(RenderJson, MapErrorIsKept) {
   std::vector<uint8_t> raw = kinds_btf_raw();
   ReportBuilder b;

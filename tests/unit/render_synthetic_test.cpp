@@ -315,6 +315,24 @@ TEST(RenderSynthetic, WideIntsBoolsCharsFloats) {
   EXPECT_EQ(s.json(f64, bytes_of(1.0)), "{\"kind\":\"float\",\"bits\":64,\"value\":1.0}");
 }
 
+TEST(RenderSynthetic, SingleCharMembers) {
+  Synth s;
+  int ch = btf__add_int(s.b, "char", 1, BTF_INT_CHAR);
+  int st = btf__add_struct(s.b, "chars", 4);
+  const char* names[] = {"c0", "c1", "c2", "c3"};
+  for (int i = 0; i < 4; i++) ASSERT_EQ(btf__add_field(s.b, names[i], ch, i * 8, 0), 0);
+  s.done();
+  for (std::vector<uint8_t> v : {std::vector<uint8_t>{0, 1, 2, 3}, {9, 10, 99, 100}, {200, 255, 'a', 0x7f}}) {
+    Doc d(s.json(st, v));
+    for (int i = 0; i < 4; i++) {
+      EXPECT_EQ(kind_of(mem(d.root, names[i])), "char");
+      EXPECT_EQ(u64_of(mem(d.root, names[i])), v[i]);
+    }
+    expect_plan_matches_tree(s.value(st, v));
+  }
+  EXPECT_EQ(s.text(st, {'a', 1, 0, 'Z'}), "chars{c0='a', c1=0x01, c3='Z'}");
+}
+
 TEST(RenderSynthetic, BitfieldsOutOfRangeAndUnaligned) {
   Synth s;
   int u32 = btf__add_int(s.b, "u32", 4, 0);
