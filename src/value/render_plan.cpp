@@ -23,8 +23,8 @@ constexpr size_t kMaxPlanPool = 1u << 26;
 // Arrays whose unrolled body stays under this many ops are unrolled.
 constexpr uint64_t kUnrollOps = 64;
 constexpr uint64_t kUnrollElems = 256;
-// Bytes an action may write besides its literal (20-digit numbers and
-// short keywords), plus the overshoot of 16-byte literal copies.
+// Bytes an action may write besides its literal: a number (formatting
+// writes up to 25 bytes ahead) or a short keyword.
 constexpr uint32_t kActionMax = 48;
 // Literal copies move 64 bytes at once (then 32-byte blocks), so the pool
 // is padded and every op reserves this much beyond what it writes.
@@ -59,7 +59,7 @@ class Compiler {
   // that depends on its exact length cannot be fixed at compile time.
   void node(uint32_t type_id, uint64_t off, uint64_t slen, int depth, bool dynamic) {
     if (failed_) return;
-    if (++nodes_ > kMaxPlanOps * 4) return fail();
+    if (++nodes_ > kNodeBudget) return fail();
     if (depth >= kMaxRenderDepth) return unsupported_json(pending_, "render depth 32 exceeded");
     auto pr = btf_.peel(type_id);
     if (!pr.ok()) return unsupported_json(pending_, "could not peel modifiers from type id " + std::to_string(type_id));
@@ -305,7 +305,7 @@ class Compiler {
         if (sz && moff + *sz <= slen && yields_struct(m.type_id, *sz, depth + 1)) {
           // The anonymous struct renders at depth+1; splice its members.
           auto pr = btf_.peel(m.type_id);
-          if (++nodes_ > kMaxPlanOps * 4) return fail();
+          if (++nodes_ > kNodeBudget) return fail();
           members(pr.value(), off + moff, *sz, depth + 1, first);
           continue;
         }

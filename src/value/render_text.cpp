@@ -550,15 +550,17 @@ class Display {
     std::string type;
     if (s.has_str) append_utf8_lossy(type, s.str);
 
-    // Inline form.
+    // Inline form. Member texts are rendered once and reused by the
+    // multi-line form (both render members at depth+1): rendering a nested
+    // struct again there would make deep nesting exponential.
     bool can_inline = true;
     std::vector<std::string> texts(visible.size());
+    std::vector<bool> have(visible.size(), false);
     for (size_t i = 0; i < visible.size() && can_inline; i++) {
       const RNode& v = *visible[i].v;
-      if (is_flat_scalar(v)) {
+      if (is_flat_scalar(v) || v.kind == NKind::Struct) {
         value(v, d + 1, texts[i]);
-      } else if (v.kind == NKind::Struct) {
-        value(v, d + 1, texts[i]);
+        have[i] = true;
         if (texts[i].find('\n') != std::string::npos) can_inline = false;
       } else {
         can_inline = false;
@@ -605,7 +607,10 @@ class Display {
         } else {
           c += '=';
         }
-        value(*visible[flat[k]].v, d + 1, c);
+        if (have[flat[k]])
+          c += texts[flat[k]];
+        else
+          value(*visible[flat[k]].v, d + 1, c);
       }
     }
     size_t width[3] = {0, 0, 0};
@@ -625,7 +630,10 @@ class Display {
       indent(out, d + 1);
       member_name(*visible[i].name, out);
       out += ' ';
-      value(*visible[i].v, d + 1, out);
+      if (have[i])
+        out += texts[i];
+      else
+        value(*visible[i].v, d + 1, out);
     }
   }
 };

@@ -19,8 +19,10 @@ inline constexpr int kMaxRenderDepth = 32;
 inline constexpr uint32_t kMaxArrayElems = 4096;
 // Hostile BTF (a struct holding two copies of itself) can describe a value
 // whose rendering is exponential; past this many nodes the rest become
-// "unsupported" nodes instead of exhausting memory.
-inline constexpr uint64_t kNodeBudget = 1ull << 22;
+// "unsupported" nodes instead of exhausting memory (a tree node is ~100
+// bytes). Real values stay far below it (a 4 KiB value has at most a few
+// thousand nodes).
+inline constexpr uint64_t kNodeBudget = 1ull << 18;
 
 enum class NKind : uint8_t {
   Int, Uint, Bool, Char, Float, Enum, Struct, Array, CpuList, Ptr, Bytes, Truncated, Unsupported,

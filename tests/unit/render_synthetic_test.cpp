@@ -183,6 +183,11 @@ TEST(RenderSynthetic, DeepNestingHitsDepth32) {
   expect_plan_matches_tree(s.value(cur, v));
   // Short bytes take the tree path: same depth rule.
   EXPECT_NE(s.json(cur, {1, 0}).find("render depth 32 exceeded"), std::string::npos);
+  // Text: each level on its own line, one level deeper (and rendered once
+  // per level, not twice: this would not finish otherwise).
+  std::string t = s.text(cur, v);
+  EXPECT_EQ(t.rfind("S0:\n  m S1:\n    m S2:\n", 0), 0u) << t.substr(0, 200);
+  EXPECT_NE(t.find("m <unsupported: render depth 32 exceeded>"), std::string::npos);
 }
 
 TEST(RenderSynthetic, ArraysAreCappedAt4096Elements) {
@@ -609,6 +614,34 @@ TEST(RenderSynthetic, CpumaskKptrIsChasedIntoRegions) {
   ValueContext no_report{val.btf(), nullptr};
   Value bare = Value::typed(&no_report, val.type_id(), val.data(), val.available());
   EXPECT_EQ(json_of(bare).find("deref"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ktsnap::test
+
+namespace ktsnap::test {
+namespace {
+
+TEST(RenderSynthetic, ExponentialSelfReferenceIsBounded) {
+  // Two copies of itself per level: 2^32 nodes if rendered naively. The
+  // node budget ends it with "unsupported" nodes; output stays bounded.
+  Synth s;
+  int u32 = btf__add_int(s.b, "u32", 4, 0);
+  int d = btf__add_struct(s.b, "twice", 4);
+  ASSERT_EQ(btf__add_field(s.b, "x", u32, 0, 0), 0);
+  ASSERT_EQ(btf__add_field(s.b, "l", d, 0, 0), 0);
+  ASSERT_EQ(btf__add_field(s.b, "r", d, 0, 0), 0);
+  s.done();
+  std::vector<uint8_t> v(4, 1);
+  std::string j = s.json(d, v);
+  EXPECT_LT(j.size(), 512u << 20);
+  EXPECT_NE(j.find("render budget exceeded"), std::string::npos);
+  Doc doc(j);
+  EXPECT_EQ(kind_of(doc.root), "struct");
+  // The text layout of the same bounded tree finishes too, with and
+  // without non-zero members (deep zero checks are capped).
+  EXPECT_NE(s.text(d, v).find("render budget exceeded"), std::string::npos);
+  EXPECT_NE(s.text(d, std::vector<uint8_t>(4, 0)).find("render budget exceeded"), std::string::npos);
 }
 
 }  // namespace
