@@ -93,7 +93,9 @@ inline MapSide map_value_side(const MapInfo& m) {
 }
 
 // String-literal sections carry no BTF: show their bytes as text.
-inline bool is_rodata_str(std::string_view name) { return name.ends_with(".rodata.str1.1"); }
+inline bool is_rodata_str(std::string_view name) {
+  return name.ends_with(".rodata.str1.1");
+}
 
 // Printable ASCII passes through, every other byte is \xHH.
 inline void append_ascii_dump(std::string& out, const uint8_t* p, uint64_t n) {

@@ -29,7 +29,6 @@ constexpr uint32_t kActionMax = 48;
 // Literal copies move 64 bytes at once (then 32-byte blocks), so the pool
 // is padded and every op reserves this much beyond what it writes.
 constexpr uint32_t kSlack = 64;
-static_assert(kOpSlack == kActionMax + kSlack);
 
 void unsupported_json(std::string& lit, std::string_view reason) {
   lit += "{\"kind\":\"unsupported\",\"reason\":";
@@ -73,7 +72,8 @@ class Compiler {
         uint32_t size = t->size;
         if (size != 4 && size != 8) return unsupported_json(pending_, "unsupported float size " + std::to_string(size));
         if (slen < size) return fail();
-        pending_ += size == 4 ? "{\"kind\":\"float\",\"bits\":32,\"value\":" : "{\"kind\":\"float\",\"bits\":64,\"value\":";
+        pending_ +=
+            size == 4 ? "{\"kind\":\"float\",\"bits\":32,\"value\":" : "{\"kind\":\"float\",\"bits\":64,\"value\":";
         emit(size == 4 ? OpCode::F32 : OpCode::F64, off);
         pending_ += '}';
         return;
@@ -111,8 +111,8 @@ class Compiler {
       case BtfKind::DeclTag:
         return unsupported_json(pending_, "unpeeled modifier (BTF cycle?)");
       default:
-        return unsupported_json(pending_, "unhandled BTF type kind " + std::to_string(btf_kind(t)) +
-                                              " for type id " + std::to_string(id));
+        return unsupported_json(
+            pending_, "unhandled BTF type kind " + std::to_string(btf_kind(t)) + " for type id " + std::to_string(id));
     }
   }
 
@@ -147,11 +147,21 @@ class Compiler {
     pending_ += ",\"value\":";
     OpCode code;
     switch (size) {
-      case 1: code = ii->is_signed ? OpCode::I8 : OpCode::U8; break;
-      case 2: code = ii->is_signed ? OpCode::I16 : OpCode::U16; break;
-      case 4: code = ii->is_signed ? OpCode::I32 : OpCode::U32; break;
-      case 8: code = ii->is_signed ? OpCode::I64 : OpCode::U64; break;
-      default: code = ii->is_signed ? OpCode::IN : OpCode::UN; break;
+      case 1:
+        code = ii->is_signed ? OpCode::I8 : OpCode::U8;
+        break;
+      case 2:
+        code = ii->is_signed ? OpCode::I16 : OpCode::U16;
+        break;
+      case 4:
+        code = ii->is_signed ? OpCode::I32 : OpCode::U32;
+        break;
+      case 8:
+        code = ii->is_signed ? OpCode::I64 : OpCode::U64;
+        break;
+      default:
+        code = ii->is_signed ? OpCode::IN : OpCode::UN;
+        break;
     }
     PlanOp& op = emit(code, off);
     op.a = static_cast<uint8_t>(size);

@@ -22,12 +22,23 @@ namespace ktsnap {
 inline namespace v1 {
 namespace render {
 
+// Unsigned (U*) and signed (I*, sign-extended) little-endian integers; UN
+// and IN read `a` bytes for the odd widths (0, 3, 5, 6, 7).
 enum class OpCode : uint8_t {
-  U8, U16, U32, U64, UN,  // unsigned LE (UN: 0, 3, 5, 6 or 7 bytes)
-  I8, I16, I32, I64, IN,  // signed LE, sign-extended
-  Bool,                   // any of `a` bytes non-zero
-  Char,                   // one byte as a decimal
-  F32, F64,
+  U8,
+  U16,
+  U32,
+  U64,
+  UN,
+  I8,
+  I16,
+  I32,
+  I64,
+  IN,
+  Bool,  // any of `a` bytes non-zero
+  Char,  // one byte as a decimal
+  F32,
+  F64,
   Enum,      // value + variant from table x (`a` bytes, b = signed)
   Bitfield,  // a = shift, b = width, c = signed
   Ptr,       // a = PtrMode
@@ -42,10 +53,10 @@ enum class OpCode : uint8_t {
 struct PlanOp {
   OpCode code = OpCode::End;
   uint8_t a = 0, b = 0, c = 0;
-  uint32_t off = 0;      // byte offset from the current base
-  uint32_t lit = 0;      // literal written before the action (pool offset)
+  uint32_t off = 0;  // byte offset from the current base
+  uint32_t lit = 0;  // literal written before the action (pool offset)
   uint32_t lit_len = 0;
-  uint32_t need = 0;     // output bytes this op may write, literal and slack included
+  uint32_t need = 0;  // output bytes this op may write, literal and slack included
   uint32_t x = 0, y = 0, w = 0;
   uint32_t pfx = 0, pfx_len = 0;
 };
@@ -54,16 +65,12 @@ struct PlanOp {
 enum ScalarKind : uint8_t { kScalarUint = 0, kScalarInt = 1, kScalarChar = 2, kScalarBool = 3 };
 
 struct EnumTable {
-  std::vector<uint64_t> values;    // masked to the enum width; sorted when !linear
-  std::vector<uint32_t> sfx;       // pool offset of `,"variant":"NAME"`
+  std::vector<uint64_t> values;  // masked to the enum width; sorted when !linear
+  std::vector<uint32_t> sfx;     // pool offset of `,"variant":"NAME"`
   std::vector<uint32_t> sfx_len;
   uint32_t null_sfx = 0, null_sfx_len = 0;
   bool linear = true;
 };
-
-// Bytes an op may need beyond what it leaves written (literal block copies
-// and number formatting write ahead).
-inline constexpr size_t kOpSlack = 112;
 
 struct JsonPlan {
   std::vector<PlanOp> ops;
@@ -121,7 +128,7 @@ class JsonOut {
   }
   void finish() { flush(); }
 
- struct Scratch;  // the per-thread chunk (render_plan.cpp)
+  struct Scratch;  // the per-thread chunk (render_plan.cpp)
 
  private:
   void flush() {

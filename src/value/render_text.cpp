@@ -21,7 +21,9 @@ namespace {
 constexpr size_t kWidthBudget = 120;  // inline struct and inline list budget
 constexpr int kZeroDepthCap = 16;
 
-void indent(std::string& out, int depth) { out.append(static_cast<size_t>(depth) * 2, ' '); }
+void indent(std::string& out, int depth) {
+  out.append(static_cast<size_t>(depth) * 2, ' ');
+}
 
 bool is_zero(const RNode& n) {
   switch (n.kind) {
@@ -93,7 +95,9 @@ bool is_flat_scalar(const RNode& n) {
   }
 }
 
-bool is_text_byte(uint8_t b) { return b == 0 || b == '\n' || (b >= 0x20 && b <= 0x7e); }
+bool is_text_byte(uint8_t b) {
+  return b == 0 || b == '\n' || (b >= 0x20 && b <= 0x7e);
+}
 
 // An 8-bit int/uint or a char: its byte.
 bool byte_of(const RNode& n, uint8_t& b) {
@@ -585,8 +589,7 @@ class Display {
     out += type;
     out += ':';
     std::vector<size_t> flat, compound;
-    for (size_t i = 0; i < visible.size(); i++)
-      (is_flat_scalar(*visible[i].v) ? flat : compound).push_back(i);
+    for (size_t i = 0; i < visible.size(); i++) (is_flat_scalar(*visible[i].v) ? flat : compound).push_back(i);
     size_t rows = (flat.size() + 2) / 3;
     std::vector<std::string> cells(flat.size());
     for (size_t k = 0; k < flat.size(); k++) member_name(*visible[flat[k]].name, cells[k]);

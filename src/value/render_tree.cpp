@@ -278,8 +278,8 @@ class Builder {
     for (const BtfVarInfo& v : vars) {
       if (btf_.kind(v.var_type_id) != BtfKind::Var || !btf_.valid_id(v.var_type_id)) {
         s.names.emplace_back();
-        s.kids.push_back(make_unsupported("datasec entry resolved to non-Var (type id " +
-                                          std::to_string(v.var_type_id) + ")"));
+        s.kids.push_back(
+            make_unsupported("datasec entry resolved to non-Var (type id " + std::to_string(v.var_type_id) + ")"));
         continue;
       }
       if (!btf_.valid_id(v.type_id)) {
@@ -431,7 +431,9 @@ void json_node(const RNode& n, std::string& out) {
 
 }  // namespace
 
-void tree_to_json(const RNode& n, std::string& out) { json_node(n, out); }
+void tree_to_json(const RNode& n, std::string& out) {
+  json_node(n, out);
+}
 
 }  // namespace render
 }  // namespace v1

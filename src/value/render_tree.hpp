@@ -25,7 +25,19 @@ inline constexpr uint32_t kMaxArrayElems = 4096;
 inline constexpr uint64_t kNodeBudget = 1ull << 18;
 
 enum class NKind : uint8_t {
-  Int, Uint, Bool, Char, Float, Enum, Struct, Array, CpuList, Ptr, Bytes, Truncated, Unsupported,
+  Int,
+  Uint,
+  Bool,
+  Char,
+  Float,
+  Enum,
+  Struct,
+  Array,
+  CpuList,
+  Ptr,
+  Bytes,
+  Truncated,
+  Unsupported,
 };
 
 struct RNode {

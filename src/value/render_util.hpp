@@ -27,7 +27,7 @@ inline constexpr char kDigits2[201] =
 inline uint64_t digits8(uint32_t v) {
   uint64_t merged = uint64_t(v / 10000) | (uint64_t(v % 10000) << 32);
   uint64_t top = ((merged * 10486ull) >> 20) & ((0x7Full << 32) | 0x7Full);  // /100 per lane
-  uint64_t bot = merged - 100ull * top;                                        // %100 per lane
+  uint64_t bot = merged - 100ull * top;                                      // %100 per lane
   uint64_t hundreds = (bot << 16) + top;
   uint64_t tens = ((hundreds * 103ull) >> 10) & ((0xFull << 48) | (0xFull << 32) | (0xFull << 16) | 0xFull);
   tens += (hundreds - 10ull * tens) << 8;

@@ -101,12 +101,15 @@ struct Doc {
   element root;
   explicit Doc(const std::string& json) {
     auto err = parser.parse(json).get(root);
-    if (err) throw std::runtime_error(std::string("JSON does not parse: ") + simdjson::error_message(err) + ": " +
-                                      json.substr(0, 300));
+    if (err)
+      throw std::runtime_error(std::string("JSON does not parse: ") + simdjson::error_message(err) + ": " +
+                               json.substr(0, 300));
   }
 };
 
-inline std::string_view kind_of(element v) { return std::string_view(v["kind"]); }
+inline std::string_view kind_of(element v) {
+  return std::string_view(v["kind"]);
+}
 
 // Value of struct member `name` (RenderedValue struct node).
 inline element mem(element s, std::string_view name) {
@@ -121,8 +124,12 @@ inline std::vector<std::string> member_names(element s) {
   return out;
 }
 
-inline uint64_t u64_of(element v) { return uint64_t(v["value"]); }
-inline int64_t i64_of(element v) { return int64_t(v["value"]); }
+inline uint64_t u64_of(element v) {
+  return uint64_t(v["value"]);
+}
+inline int64_t i64_of(element v) {
+  return int64_t(v["value"]);
+}
 
 // Synthetic BTF built with libbpf's writer API, then adopted.
 struct Synth {

@@ -41,8 +41,9 @@ TEST(RenderJson, TaskValuesMatchTheSyntheticData) {
     EXPECT_EQ(u64_of(mem(v, "runtime_ns")), x.runtime_ns);
     EXPECT_EQ(kind_of(mem(v, "tid")), "int");
     EXPECT_EQ(i64_of(mem(v, "tid")), int64_t(x.tid));
-    EXPECT_EQ(std::string_view(mem(v, "state")["variant"]),
-              x.state == 0 ? "KT_STATE_IDLE" : x.state == 1 ? "KT_STATE_RUNNING" : "KT_STATE_BLOCKED");
+    EXPECT_EQ(std::string_view(mem(v, "state")["variant"]), x.state == 0   ? "KT_STATE_IDLE"
+                                                            : x.state == 1 ? "KT_STATE_RUNNING"
+                                                                           : "KT_STATE_BLOCKED");
     // Anonymous struct and union members are spliced into the parent.
     EXPECT_EQ(u64_of(mem(v, "weight")), x.weight);
     EXPECT_EQ(u64_of(mem(v, "lo16")), x.lo16);
@@ -124,10 +125,9 @@ TEST(RenderJson, TaskValuesMatchTheSyntheticData) {
 TEST(RenderJson, MemberOrderFollowsBtfWithAnonymousMembersSpliced) {
   const MapInfo& m = kinds_map("kt_tasks");
   Doc d(json_of(Value::map_value(m, 1)));
-  std::vector<std::string> want = {"runtime_ns", "tid",   "state", "weight", "raw",     "lo16",   "hi16",
-                                   "inner",      "bits",  "comm",  "hist",   "inner_ptr", "opaque", "on_cpu",
-                                   "load",       "avg",   "cv_val", "e8",    "e16",     "e64",    "sc",
-                                   "uc"};
+  std::vector<std::string> want = {"runtime_ns", "tid",  "state", "weight",    "raw",    "lo16",   "hi16", "inner",
+                                   "bits",       "comm", "hist",  "inner_ptr", "opaque", "on_cpu", "load", "avg",
+                                   "cv_val",     "e8",   "e16",   "e64",       "sc",     "uc"};
   EXPECT_EQ(member_names(d.root), want);
 }
 

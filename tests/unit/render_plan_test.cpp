@@ -84,11 +84,13 @@ TEST(RenderPlan, ANewBtfNeverSeesAnOldPlan) {
     std::vector<uint8_t> v(8, 1);
     std::string j = s.json(st, v);
     if (round % 2)
-      EXPECT_EQ(j, "{\"kind\":\"struct\",\"type_name\":\"odd\",\"members\":[{\"name\":\"wide\",\"value\":"
-                   "{\"kind\":\"uint\",\"bits\":64,\"value\":72340172838076673}}]}");
+      EXPECT_EQ(j,
+                "{\"kind\":\"struct\",\"type_name\":\"odd\",\"members\":[{\"name\":\"wide\",\"value\":"
+                "{\"kind\":\"uint\",\"bits\":64,\"value\":72340172838076673}}]}");
     else
-      EXPECT_EQ(j, "{\"kind\":\"struct\",\"type_name\":\"even\",\"members\":[{\"name\":\"narrow\",\"value\":"
-                   "{\"kind\":\"uint\",\"bits\":32,\"value\":16843009}}]}");
+      EXPECT_EQ(j,
+                "{\"kind\":\"struct\",\"type_name\":\"even\",\"members\":[{\"name\":\"narrow\",\"value\":"
+                "{\"kind\":\"uint\",\"bits\":32,\"value\":16843009}}]}");
   }
 }
 

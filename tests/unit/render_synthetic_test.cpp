@@ -17,7 +17,9 @@ struct btf_type* mutable_type(struct btf* b, uint32_t id) {
 }
 
 // The flat plan and the tree must agree on every value.
-void expect_plan_matches_tree(const Value& v) { EXPECT_EQ(json_of(v), tree_json_of(v)); }
+void expect_plan_matches_tree(const Value& v) {
+  EXPECT_EQ(json_of(v), tree_json_of(v));
+}
 
 TEST(RenderSynthetic, Enum64UnsignedAndSigned) {
   Synth s;
@@ -394,9 +396,9 @@ TEST(RenderSynthetic, CpumaskStructsBecomeCpuLists) {
   std::vector<uint8_t> h(36, 0);
   h[0] = 7;
   h[4] = 0x01;
-  h[12] = 0x80;               // cpu 64
-  h[20] = 0xaa;               // scx_bitmap sdt_id: skipped
-  h[28] = 0x06;               // cpus 1-2
+  h[12] = 0x80;  // cpu 64
+  h[20] = 0xaa;  // scx_bitmap sdt_id: skipped
+  h[28] = 0x06;  // cpus 1-2
   Doc d(s.json(holder, h));
   EXPECT_EQ(std::string_view(mem(d.root, "mask")["cpus"]), "0,71");
   EXPECT_EQ(std::string_view(mem(d.root, "bm")["cpus"]), "1-2");

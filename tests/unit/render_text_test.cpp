@@ -237,9 +237,10 @@ TEST(RenderText, TaskEntryLayout) {
   const MapInfo& m = kinds_map("kt_tasks");
   std::string t = map_text(kinds_report(), m);
   // Header, then per entry "entry: key=..." and "  value: ..." at depth 1.
-  EXPECT_EQ(t.rfind("map kt_tasks (type=hash, value_size=152, max_entries=4096)\nentry: key=1000\n  value: kt_task_ctx:\n",
-                    0),
-            0u)
+  EXPECT_EQ(
+      t.rfind("map kt_tasks (type=hash, value_size=152, max_entries=4096)\nentry: key=1000\n  value: kt_task_ctx:\n",
+              0),
+      0u)
       << t.substr(0, 300);
   EXPECT_NE(t.find("\n    comm \"kworker/0:1\""), std::string::npos);
   EXPECT_NE(t.find("\n    inner kt_inner{a=11, b=-1, c=1}"), std::string::npos);
@@ -335,9 +336,9 @@ struct PercpuReport {
 TEST(RenderText, PercpuArrayGrouping) {
   using Cpu = std::array<uint64_t, 3>;
   PercpuReport p({
-      {Cpu{5, 6, 7}, Cpu{5, 6, 7}, Cpu{5, 6, 7}, Cpu{5, 6, 7}},  // one group covering every CPU
-      {Cpu{1, 0, 0}, Cpu{1, 0, 0}, Cpu{2, 0, 0}, Cpu{2, 0, 0}},  // contiguous groups
-      {Cpu{1, 0, 0}, Cpu{2, 0, 0}, Cpu{1, 0, 0}, Cpu{3, 0, 0}},  // scattered group
+      {Cpu{5, 6, 7}, Cpu{5, 6, 7}, Cpu{5, 6, 7}, Cpu{5, 6, 7}},      // one group covering every CPU
+      {Cpu{1, 0, 0}, Cpu{1, 0, 0}, Cpu{2, 0, 0}, Cpu{2, 0, 0}},      // contiguous groups
+      {Cpu{1, 0, 0}, Cpu{2, 0, 0}, Cpu{1, 0, 0}, Cpu{3, 0, 0}},      // scattered group
       {Cpu{10, 9, 0}, Cpu{11, 9, 0}, Cpu{12, 9, 0}, Cpu{13, 9, 0}},  // all differ in one member
   });
   EXPECT_EQ(p.text(),
