@@ -414,11 +414,13 @@ Status render_value_json(const Value& v, std::string& out) {
     if (plan != nullptr && plan->flat && p.len >= plan->size) {
       JsonOut o(out);
       run_json_plan(*plan, p.data, p.ctx->report, o);
+      o.finish();
       return {};
     }
   }
   JsonOut o(out);
   value_json(v, o);
+  o.finish();
   return {};
 }
 
@@ -426,12 +428,14 @@ Status render_map_json(const Report& r, const MapInfo& m, std::string& out, cons
   if (!opts.pretty) {
     JsonOut o(out);
     map_json(r, m, o);
+    o.finish();
     return {};
   }
   std::string compact;
   {
     JsonOut o(compact);
     map_json(r, m, o);
+    o.finish();
   }
   pretty_json(compact, out);
   return {};
@@ -441,12 +445,14 @@ Status render_report_json(const Report& r, std::string& out, const RenderOptions
   if (!opts.pretty) {
     JsonOut o(out);
     report_json(r, o);
+    o.finish();
     return {};
   }
   std::string compact;
   {
     JsonOut o(compact);
     report_json(r, o);
+    o.finish();
   }
   pretty_json(compact, out);
   return {};

@@ -876,23 +876,26 @@ thread_local JsonOut::Scratch tls_scratch;
 }  // namespace
 
 JsonOut::JsonOut(std::string& s) : s_(s) {
-  if (tls_scratch.busy) {
-    scratch_ = new Scratch();
-    owns_ = true;
-  } else {
-    scratch_ = &tls_scratch;
+  // A writer nested inside another on this thread gets a private chunk.
+  std::unique_ptr<Scratch> own;
+  Scratch* sc = &tls_scratch;
+  if (sc->busy) {
+    own = std::make_unique<Scratch>();
+    sc = own.get();
   }
-  scratch_->busy = true;
-  if (scratch_->cap < kChunk) {
-    scratch_->data.reset(new char[kChunk]);
-    scratch_->cap = kChunk;
+  if (sc->cap < kChunk) {
+    sc->data.reset(new char[kChunk]);
+    sc->cap = kChunk;
   }
+  sc->busy = true;  // only once nothing can throw any more
+  owns_ = own != nullptr;
+  scratch_ = own ? own.release() : sc;
   buf_ = w_ = scratch_->data.get();
   end_ = buf_ + scratch_->cap;
 }
 
 JsonOut::~JsonOut() {
-  flush();
+  // No flush here: appending can throw, and a destructor must not.
   scratch_->busy = false;
   if (owns_) delete scratch_;
 }

@@ -126,6 +126,8 @@ class JsonOut {
     flush_for(n);
     return w_;
   }
+  // Appends what is still in the chunk; call before the writer goes away
+  // (the destructor does not write, so an allocation failure propagates).
   void finish() { flush(); }
 
   struct Scratch;  // the per-thread chunk (render_plan.cpp)
