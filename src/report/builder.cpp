@@ -37,7 +37,7 @@ struct ReportBuilder::Impl {
     MapSpec spec;  // name/error strings already in the buffer
     uint32_t entry_count;
     flatbuffers::Offset<flatbuffers::String> name, error;
-    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> keys, values;
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> keys, values, absent;
   };
   std::vector<MapEntry> maps;
 
@@ -163,7 +163,15 @@ Result<int32_t> ReportBuilder::add_map(const MapSpec& s, std::span<const uint8_t
                                              " bytes, the map's " + what + " size is " + std::to_string(want));
     }
   }
-  Status st = I.reserve(uint64_t(keys.size()) + values.size() + s.name.size() + s.error.size(), who);
+  if (!s.percpu_absent.empty()) {
+    uint64_t want = percpu ? (count * s.nr_cpus + 7) / 8 : 0;
+    if (!percpu || s.percpu_absent.size() != want)
+      return make_error(Code::Invalid, who + ": absent-slot bitmap is " + std::to_string(s.percpu_absent.size()) +
+                                           " bytes, expected " + std::to_string(want) +
+                                           (percpu ? " (entries x nr_cpus bits)" : " (not a per-CPU map)"));
+  }
+  Status st = I.reserve(uint64_t(keys.size()) + values.size() + s.name.size() + s.error.size() +
+                            s.percpu_absent.size(), who);
   if (!st.ok()) return st.take_error();
   Impl::MapEntry e;
   e.spec = s;
@@ -172,6 +180,7 @@ Result<int32_t> ReportBuilder::add_map(const MapSpec& s, std::span<const uint8_t
   if (s.has_error || !s.error.empty()) e.error = I.fbb.CreateString(s.error);
   e.keys = I.bytes8(keys);
   e.values = I.bytes8(values);
+  if (!s.percpu_absent.empty()) e.absent = I.fbb.CreateVector(s.percpu_absent);
   I.maps.push_back(std::move(e));
   return static_cast<int32_t>(I.maps.size() - 1);
 }
@@ -248,6 +257,7 @@ Result<std::vector<uint8_t>> ReportBuilder::finish() {
     mb.add_keys(m.keys);
     mb.add_values(m.values);
     mb.add_map_kva(s.map_kva);
+    if (!m.absent.IsNull()) mb.add_percpu_absent(m.absent);
     maps.push_back(mb.Finish());
   }
   std::vector<flatbuffers::Offset<fb::ExcludedMap>> excluded;

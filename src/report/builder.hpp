@@ -34,6 +34,9 @@ struct MapSpec {
   std::string error;
   bool has_error = false;
   uint64_t map_kva = 0;
+  // Per-CPU maps only: (entry, cpu) slots that could not be read, as a
+  // bitmap of entry_count * nr_cpus bits (LSB first); empty = all read.
+  std::vector<uint8_t> percpu_absent;
 };
 
 struct ReportMetadata {

@@ -237,6 +237,13 @@ Status Report::verify_and_index() {
                                           " bytes, expected " + std::to_string(mi.entry_count) + " entries x " +
                                           std::to_string(mi.entry_stride) + " bytes" +
                                           (mi.percpu ? " (nr_cpus x round_up(value_size, 8))" : ""));
+    if (const auto* ab = m->percpu_absent(); ab != nullptr && ab->size() > 0) {
+      uint64_t want = mi.percpu ? (uint64_t(mi.entry_count) * mi.nr_cpus + 7) / 8 : 0;
+      if (!mi.percpu || ab->size() != want)
+        return make_error(Code::Format, who + ": per-CPU absent-slot bitmap is " + std::to_string(ab->size()) +
+                                            " bytes, expected " + std::to_string(want));
+      mi.percpu_absent = ab->data();
+    }
     mi.keys = have_keys ? m->keys()->data() : nullptr;
     mi.values = have_vals ? m->values()->data() : nullptr;
     if (mi.btf_index < -1 || mi.btf_index >= static_cast<int32_t>(nbtf))

@@ -79,7 +79,14 @@ struct MapInfo {
   uint64_t entry_stride = 0;  // bytes between entries in `values`
   uint64_t cpu_stride = 0;    // per-CPU maps: round_up(value_size, 8)
   const ValueContext* ctx = nullptr;
+  const uint8_t* percpu_absent = nullptr;  // bitmap, nullptr = every slot read
 
+  // False when this per-CPU slot could not be read at capture time.
+  bool slot_present(uint32_t entry, uint32_t cpu) const {
+    if (percpu_absent == nullptr) return true;
+    uint64_t bit = uint64_t(entry) * nr_cpus + cpu;
+    return !(percpu_absent[bit / 8] & (1u << (bit % 8)));
+  }
   const uint8_t* key_ptr(uint32_t entry) const { return keys + uint64_t(entry) * key_size; }
   const uint8_t* value_ptr(uint32_t entry, uint32_t cpu = 0) const {
     return values + uint64_t(entry) * entry_stride + uint64_t(cpu) * cpu_stride;

@@ -434,3 +434,37 @@ TEST(ReportBuilder, RoundTripAndFinishOnce) {
   EXPECT_EQ(m.value_ptr(1)[2], 6);
   EXPECT_EQ(m.btf_index, -1);
 }
+
+TEST(ReportBuilder, PerCpuAbsentSlots) {
+  ReportBuilder b;
+  MapSpec s;
+  s.name = "pc";
+  s.map_type = kMapTypePercpuArray;
+  s.key_size = 4;
+  s.value_size = 4;
+  s.nr_cpus = 3;
+  uint8_t k[8] = {0, 0, 0, 0, 1, 0, 0, 0}, v[48] = {};
+  s.percpu_absent = {0x01, 0x00};  // 2 entries x 3 cpus = 6 bits: 1 byte
+  auto bad = b.add_map(s, {k, 8}, {v, 48});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("expected 1"), std::string::npos) << bad.error().message;
+  s.percpu_absent = {0x21};  // (0, cpu 0) and (1, cpu 2)
+  ASSERT_TRUE(b.add_map(s, {k, 8}, {v, 48}).ok());
+  MapSpec h;
+  h.name = "h";
+  h.map_type = kMapTypeHash;
+  h.key_size = 4;
+  h.value_size = 4;
+  h.percpu_absent = {0};
+  EXPECT_FALSE(b.add_map(h, {k, 8}, {v, 8}).ok());
+  auto buf = b.finish();
+  ASSERT_TRUE(buf.ok());
+  auto r = Report::open_memory(buf.value().data(), buf.value().size());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const MapInfo& m = r.value()->map(0);
+  EXPECT_FALSE(m.slot_present(0, 0));
+  EXPECT_TRUE(m.slot_present(0, 1));
+  EXPECT_TRUE(m.slot_present(1, 1));
+  EXPECT_FALSE(m.slot_present(1, 2));
+  EXPECT_TRUE(fixture_map("kt_cpu_stats").slot_present(3, 3));
+}
