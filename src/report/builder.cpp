@@ -57,6 +57,7 @@ struct ReportBuilder::Impl {
   bool has_stats = false;
   ReportMetadata md;
   bool has_md = false;
+  std::vector<uint64_t> active_kvas;
 
   Status reserve(uint64_t bytes, const std::string& what) {
     if (finished) return make_error(Code::Invalid, "report builder already finished");
@@ -213,6 +214,10 @@ void ReportBuilder::set_stats_json(std::string_view json) {
   I.has_stats = true;
 }
 
+void ReportBuilder::set_active_map_kvas(std::span<const uint64_t> kvas) {
+  impl_->active_kvas.assign(kvas.begin(), kvas.end());
+}
+
 void ReportBuilder::set_metadata(const ReportMetadata& md) {
   impl_->md = md;
   impl_->has_md = true;
@@ -277,6 +282,8 @@ Result<std::vector<uint8_t>> ReportBuilder::finish() {
   auto vm = fbb.CreateVector(maps);
   auto ve = fbb.CreateVector(excluded);
   auto vr = fbb.CreateVector(regions);
+  flatbuffers::Offset<flatbuffers::Vector<uint64_t>> vk;
+  if (!I.active_kvas.empty()) vk = fbb.CreateVector(I.active_kvas);
   fb::ReportBuilder rb(fbb);
   rb.add_format_major(kFormatMajor);
   rb.add_format_minor(kFormatMinor);
@@ -287,6 +294,7 @@ Result<std::vector<uint8_t>> ReportBuilder::finish() {
   rb.add_excluded(ve);
   if (I.has_stats) rb.add_stats_json(I.stats);
   rb.add_regions(vr);
+  if (!vk.IsNull()) rb.add_active_map_kvas(vk);
   fb::FinishReportBuffer(fbb, rb.Finish());
   I.finished = true;
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());

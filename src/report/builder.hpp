@@ -71,6 +71,8 @@ class ReportBuilder {
   Status add_region(uint64_t address, std::span<const uint8_t> bytes);
   void set_stats_json(std::string_view json);
   void set_metadata(const ReportMetadata& md);
+  // The attached scheduler's used-map KVAs (struct_ops used_maps).
+  void set_active_map_kvas(std::span<const uint64_t> kvas);
 
   size_t map_count() const;
   // Produces the buffer. The builder can be reused afterwards only by

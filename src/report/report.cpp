@@ -354,6 +354,18 @@ std::string_view Report::placeholder_reason() const {
 std::string_view Report::stats_json() const { return sv(root_->stats_json()); }
 bool Report::has_stats_json() const { return root_->stats_json() != nullptr; }
 
+std::string_view Report::active_scheduler_name() const {
+  for (const auto& s : schedulers_)
+    if (s.active) return s.name;
+  return {};
+}
+
+std::span<const uint64_t> Report::active_map_kvas() const {
+  const auto* v = root_->active_map_kvas();
+  if (v == nullptr) return {};
+  return {v->data(), v->size()};
+}
+
 const MapInfo* Report::find_map(std::string_view name) const {
   for (const auto& m : maps_)
     if (m.name == name) return &m;

@@ -166,6 +166,10 @@ class Report {
   const RegionInfo& region(size_t i) const { return regions_[i]; }
   // Region holding `address`, or nullptr. Binary search.
   const RegionInfo* find_region(uint64_t address) const;
+  // Name of the scheduler flagged active (first one), or "" when none.
+  std::string_view active_scheduler_name() const;
+  // The attached scheduler's used-map KVAs (may be empty).
+  std::span<const uint64_t> active_map_kvas() const;
 
  private:
   Report() = default;

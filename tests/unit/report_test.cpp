@@ -120,6 +120,8 @@ TEST(Report, Metadata) {
   ASSERT_EQ(r.scheduler_count(), 1u);
   EXPECT_EQ(r.scheduler(0).name, "kinds");
   EXPECT_TRUE(r.scheduler(0).active);
+  EXPECT_EQ(r.active_scheduler_name(), "kinds");
+  EXPECT_TRUE(r.active_map_kvas().empty());
   ASSERT_EQ(r.excluded_count(), 1u);
   EXPECT_EQ(r.excluded(0).map_type, 22u);
   EXPECT_FALSE(r.excluded(0).reason.empty());
@@ -405,6 +407,8 @@ TEST(ReportBuilder, RoundTripAndFinishOnce) {
   md.placeholder = true;
   md.placeholder_reason = "no scheduler attached";
   b.set_metadata(md);
+  uint64_t kvas[2] = {0xffff0001, 0xffff0002};
+  b.set_active_map_kvas(kvas);
   b.set_stats_json("{}");
   MapSpec s;
   s.name = "raw";
@@ -427,6 +431,9 @@ TEST(ReportBuilder, RoundTripAndFinishOnce) {
   EXPECT_TRUE(r.value()->is_placeholder());
   EXPECT_EQ(r.value()->placeholder_reason(), "no scheduler attached");
   EXPECT_FALSE(r.value()->has_step_index());
+  ASSERT_EQ(r.value()->active_map_kvas().size(), 2u);
+  EXPECT_EQ(r.value()->active_map_kvas()[1], 0xffff0002u);
+  EXPECT_EQ(r.value()->active_scheduler_name(), "");
   const MapInfo& m = r.value()->map(0);
   EXPECT_EQ(m.entry_count, 2u);
   EXPECT_TRUE(m.has_error);
