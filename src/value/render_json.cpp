@@ -227,7 +227,10 @@ void entries_json(const Report& r, const MapInfo& m, MapShape shape, JsonOut& ou
         out.put(",\"per_cpu\":[");
         for (uint32_t c = 0; c < m.nr_cpus; c++) {
           if (c) out.put(',');
-          value_side_json(r, vs, m.value_ptr(e, c), m.value_size, out);
+          if (m.slot_present(e, c))
+            value_side_json(r, vs, m.value_ptr(e, c), m.value_size, out);
+          else
+            out.put("null");  // the slot could not be read at capture time
         }
         out.put("]}");
       }

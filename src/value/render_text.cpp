@@ -762,16 +762,25 @@ void cpu_label(const std::vector<uint32_t>& cpus, uint32_t total, std::string& o
   out += ']';
 }
 
-// Per-CPU array entry (§5.6).
-void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::string& out) {
+// Per-CPU array entry (§5.6). present[i] is false for a slot that could
+// not be read (shown as <unmapped>).
+void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, const std::vector<bool>& present,
+                        std::string& out) {
   Display disp;
   uint32_t c = static_cast<uint32_t>(slots.size());
   size_t structs = 0;
   bool empty_struct = false;
-  for (const RNode& s : slots) {
-    if (s.kind == NKind::Struct) {
+  const RNode* first = nullptr;
+  std::vector<uint32_t> unmapped;
+  for (uint32_t i = 0; i < c; i++) {
+    if (!present[i]) {
+      unmapped.push_back(i);
+      continue;
+    }
+    if (first == nullptr) first = &slots[i];
+    if (slots[i].kind == NKind::Struct) {
       structs++;
-      empty_struct = empty_struct || s.kids.empty();
+      empty_struct = empty_struct || slots[i].kids.empty();
     }
   }
   out += "key ";
@@ -782,14 +791,26 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
       out += "\n  cpu ";
       append_u64(out, i);
       out += ": ";
-      disp.value(slots[i], 1, out);
+      if (present[i])
+        disp.value(slots[i], 1, out);
+      else
+        out += "<unmapped>";
     }
+  };
+  auto unmapped_line = [&]() {
+    if (unmapped.empty()) return;
+    out += "\n  cpus [";
+    for (size_t i = 0; i < unmapped.size(); i++) {
+      if (i) out += ", ";
+      append_u64(out, unmapped[i]);
+    }
+    out += "]: <unmapped>";
   };
   if (structs < 2 || empty_struct) return plain_rows();
   out += ' ';
-  if (slots[0].has_str) {
+  if (first->has_str) {
     out += "struct ";
-    append_utf8_lossy(out, slots[0].str);
+    append_utf8_lossy(out, first->str);
     out += ' ';
   }
   out += '(';
@@ -802,6 +823,7 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
   };
   std::vector<G> groups;
   for (uint32_t i = 0; i < c; i++) {
+    if (!present[i]) continue;
     auto it = std::find_if(groups.begin(), groups.end(), [&](const G& g) { return nodes_equal(*g.v, slots[i]); });
     if (it == groups.end())
       groups.push_back({&slots[i], {i}});
@@ -813,11 +835,11 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
     singles = singles && g.cpus.size() == 1 && g.v->kind == NKind::Struct &&
               g.v->kids.size() == groups[0].v->kids.size() && g.v->names == groups[0].v->names;
   if (singles) {
-    const RNode& first = *groups[0].v;
+    const RNode& base = *groups[0].v;
     std::vector<size_t> vary;
-    for (size_t k = 0; k < first.kids.size(); k++) {
+    for (size_t k = 0; k < base.kids.size(); k++) {
       for (const G& g : groups) {
-        if (!nodes_equal(g.v->kids[k], first.kids[k])) {
+        if (!nodes_equal(g.v->kids[k], base.kids[k])) {
           vary.push_back(k);
           break;
         }
@@ -825,17 +847,17 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
     }
     if (!vary.empty() && vary.size() <= 7) {
       out += "\n  common:";
-      for (size_t k = 0; k < first.kids.size(); k++) {
-        if (std::find(vary.begin(), vary.end(), k) != vary.end() || deeply_zero(first.kids[k])) continue;
+      for (size_t k = 0; k < base.kids.size(); k++) {
+        if (std::find(vary.begin(), vary.end(), k) != vary.end() || deeply_zero(base.kids[k])) continue;
         out += "\n    ";
-        append_utf8_lossy(out, first.names[k].empty() ? "<anon>" : first.names[k]);
+        append_utf8_lossy(out, base.names[k].empty() ? "<anon>" : base.names[k]);
         out += ": ";
-        disp.value(first.kids[k], 2, out);
+        disp.value(base.kids[k], 2, out);
       }
       out += "\n  per-cpu:\n    cpu";
       for (size_t k : vary) {
         out += " | ";
-        append_utf8_lossy(out, first.names[k].empty() ? "<anon>" : first.names[k]);
+        append_utf8_lossy(out, base.names[k].empty() ? "<anon>" : base.names[k]);
       }
       for (const G& g : groups) {
         out += "\n    ";
@@ -848,6 +870,7 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
           disp.value(g.v->kids[k], 2, out);
         }
       }
+      unmapped_line();
       return;
     }
   }
@@ -857,6 +880,7 @@ void percpu_array_entry(uint32_t key, const std::vector<RNode>& slots, std::stri
     out += ": ";
     disp.value(*g.v, 1, out);
   }
+  unmapped_line();
 }
 
 void map_text(const Report& r, const MapInfo& m, const RenderOptions& opts, std::string& out) {
@@ -943,10 +967,14 @@ void map_text(const Report& r, const MapInfo& m, const RenderOptions& opts, std:
     }
     case MapShape::PercpuArray:
       for (uint32_t e = 0; e < shown; e++) {
-        std::vector<RNode> slots;
-        for (uint32_t c = 0; c < m.nr_cpus; c++) slots.push_back(side_tree(r, vs, m.value_ptr(e, c), m.value_size));
+        std::vector<RNode> slots(m.nr_cpus);
+        std::vector<bool> present(m.nr_cpus);
+        for (uint32_t c = 0; c < m.nr_cpus; c++) {
+          present[c] = m.slot_present(e, c);
+          if (present[c]) slots[c] = side_tree(r, vs, m.value_ptr(e, c), m.value_size);
+        }
         out += '\n';
-        percpu_array_entry(array_key(m, e), slots, out);
+        percpu_array_entry(array_key(m, e), slots, present, out);
       }
       break;
     case MapShape::PercpuHash:
@@ -962,7 +990,10 @@ void map_text(const Report& r, const MapInfo& m, const RenderOptions& opts, std:
           out += "\n  cpu ";
           append_u64(out, c);
           out += ": ";
-          disp.value(side_tree(r, vs, m.value_ptr(e, c), m.value_size), 1, out);
+          if (m.slot_present(e, c))
+            disp.value(side_tree(r, vs, m.value_ptr(e, c), m.value_size), 1, out);
+          else
+            out += "<unmapped>";
         }
       }
       break;

@@ -417,6 +417,40 @@ void expect_hex_fallback(FallbackReport& f) {
   }
 }
 
+TEST(RenderJson, UnreadablePercpuHashSlotsAreNull) {
+  std::vector<uint8_t> raw = kinds_btf_raw();
+  ReportBuilder b;
+  auto bi = b.add_btf(raw);
+  ASSERT_TRUE(bi.ok());
+  MapSpec s;
+  s.name = "ph";
+  s.map_type = kMapTypePercpuHash;
+  s.key_size = 4;
+  s.value_size = 8;
+  s.max_entries = 4;
+  s.nr_cpus = 3;
+  s.btf_index = bi.value();
+  s.percpu_absent = {0x02};  // entry 0, cpu 1
+  std::vector<uint8_t> keys = {5, 0, 0, 0}, vals(24, 7);
+  ASSERT_TRUE(b.add_map(s, keys, vals).ok());
+  OpenedReport r = open_report(b.finish());
+  std::string j;
+  ASSERT_TRUE(render_map_json(*r.report, r.report->map(0), j).ok());
+  Doc d(j);
+  simdjson::dom::array per_cpu = d.root["percpu_hash_entries"].at(0)["per_cpu"];
+  ASSERT_EQ(per_cpu.size(), 3u);
+  EXPECT_EQ(kind_of(per_cpu.at(0)), "bytes");
+  EXPECT_TRUE(per_cpu.at(1).is_null());
+  std::string t;
+  ASSERT_TRUE(render_map_text(*r.report, r.report->map(0), t).ok());
+  EXPECT_EQ(t,
+            "map ph (type=percpu_hash, value_size=8, max_entries=4)\n"
+            "entry: key=05 00 00 00 (raw)\n"
+            "  cpu 0: 07 07 07 07 07 07 07 07\n"
+            "  cpu 1: <unmapped>\n"
+            "  cpu 2: 07 07 07 07 07 07 07 07");
+}
+
 TEST(RenderJson, WithBtfKeysAndValuesAreTyped) {
   FallbackReport f(0, 0, false);
   Doc d(f.json("h"));

@@ -294,7 +294,8 @@ TEST(RenderText, GlobalsAndPercpuHash) {
 // A PERCPU_ARRAY of kt_cpu_stats with chosen per-CPU values.
 struct PercpuReport {
   OpenedReport r;
-  explicit PercpuReport(const std::vector<std::vector<std::array<uint64_t, 3>>>& entries, bool scalar = false) {
+  explicit PercpuReport(const std::vector<std::vector<std::array<uint64_t, 3>>>& entries, bool scalar = false,
+                        std::vector<uint8_t> absent = {}) {
     std::vector<uint8_t> raw = kinds_btf_raw();
     auto btf = Btf::from_raw(raw.data(), raw.size());
     if (!btf.ok()) throw std::runtime_error(btf.error().message);
@@ -310,6 +311,7 @@ struct PercpuReport {
     s.nr_cpus = static_cast<uint32_t>(entries[0].size());
     s.btf_index = bi.value();
     s.value_type_id = scalar ? 0 : *btf.value()->find_by_name_kind("kt_cpu_stats", BtfKind::Struct);
+    s.percpu_absent = std::move(absent);
     std::vector<uint8_t> keys, vals;
     for (uint32_t k = 0; k < entries.size(); k++) {
       keys.insert(keys.end(), reinterpret_cast<uint8_t*>(&k), reinterpret_cast<uint8_t*>(&k) + 4);
@@ -361,6 +363,35 @@ TEST(RenderText, PercpuArrayGrouping) {
             "      1 | 11\n"
             "      2 | 12\n"
             "      3 | 13");
+}
+
+TEST(RenderText, PercpuUnreadableSlots) {
+  using Cpu = std::array<uint64_t, 3>;
+  // Bit entry*4+cpu set = slot not read: entry 0 cpu 2, entry 1 cpu 1.
+  PercpuReport p({{Cpu{1, 0, 0}, Cpu{1, 0, 0}, Cpu{0, 0, 0}, Cpu{1, 0, 0}},
+                  {Cpu{10, 9, 0}, Cpu{0, 0, 0}, Cpu{12, 9, 0}, Cpu{13, 9, 0}}},
+                 false, {0x24});
+  EXPECT_EQ(p.text(),
+            "map stats (type=percpu_array, value_size=24, max_entries=2)\n"
+            "key 0: struct kt_cpu_stats (4 CPUs)\n"
+            "  cpus [0, 1, 3]: kt_cpu_stats{nr_dispatched=1}\n"
+            "  cpus [2]: <unmapped>\n"
+            "key 1: struct kt_cpu_stats (4 CPUs)\n"
+            "  common:\n"
+            "    nr_enqueued: 9\n"
+            "  per-cpu:\n"
+            "    cpu | nr_dispatched\n"
+            "      0 | 10\n"
+            "      2 | 12\n"
+            "      3 | 13\n"
+            "  cpus [1]: <unmapped>");
+  std::string j;
+  ASSERT_TRUE(render_map_json(*p.r.report, p.r.report->map(0), j).ok());
+  Doc d(j);
+  element e0 = d.root["percpu_entries"].at(0)["per_cpu"];
+  EXPECT_TRUE(e0.at(2).is_null());
+  EXPECT_EQ(u64_of(mem(e0.at(3), "nr_dispatched")), 1u);
+  EXPECT_TRUE(d.root["percpu_entries"].at(1)["per_cpu"].at(1).is_null());
 }
 
 TEST(RenderText, PercpuArrayOfScalarsAndHexValues) {
