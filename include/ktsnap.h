@@ -466,6 +466,12 @@ KTSNAP_API uint64_t ktsnap_map_kva(const ktsnap_map *map) KTSNAP_NOEXCEPT;
 KTSNAP_API int32_t ktsnap_map_scheduler_index(const ktsnap_map *map) KTSNAP_NOEXCEPT;
 /** Index of the BTF blob typing the map, or -1. */
 KTSNAP_API int32_t ktsnap_map_btf_index(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** BTF type id of the key in blob ktsnap_map_btf_index() (0 = untyped), as ktsnap_map_desc takes it. */
+KTSNAP_API uint32_t ktsnap_map_key_type_id(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** BTF type id of the value in blob ktsnap_map_btf_index() (0 = untyped). */
+KTSNAP_API uint32_t ktsnap_map_value_type_id(const ktsnap_map *map) KTSNAP_NOEXCEPT;
+/** struct_ops maps: the value's type id in vmlinux BTF (0 = none). */
+KTSNAP_API uint32_t ktsnap_map_vmlinux_value_type_id(const ktsnap_map *map) KTSNAP_NOEXCEPT;
 /** Display name of the key type ("u32", "struct kt_key"); "" without BTF. */
 KTSNAP_API const char *ktsnap_map_key_type_name(const ktsnap_map *map) KTSNAP_NOEXCEPT;
 /** Display name of the value type ("struct task_ctx"); "" without BTF. */
@@ -503,10 +509,21 @@ KTSNAP_API ktsnap_status ktsnap_map_value(ktsnap_value *out, const ktsnap_map *m
 /**
  * Value of entry `entry` of a per-CPU map on CPU slot `cpu`.
  * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (entry or cpu >= nr_cpus),
- * KTSNAP_E_TYPE (not a per-CPU map: use ktsnap_map_value()).
+ * KTSNAP_E_TYPE (not a per-CPU map: use ktsnap_map_value()),
+ * KTSNAP_E_NOTFOUND (the slot could not be read at capture time; see
+ * ktsnap_map_slot_present()).
  */
 KTSNAP_API ktsnap_status ktsnap_map_percpu_value(ktsnap_value *out, const ktsnap_map *map, uint32_t entry,
                                                  uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/**
+ * False when slot `cpu` of entry `entry` of a per-CPU map could not be read
+ * at capture time (its bytes are not data, not even zeros). True for every
+ * slot that was read, and for entries of maps that are not per-CPU. False
+ * with KTSNAP_E_INVALID or KTSNAP_E_RANGE in the last error for a NULL map
+ * or an entry/cpu out of range. Thread-safe.
+ */
+KTSNAP_API bool ktsnap_map_slot_present(const ktsnap_map *map, uint32_t entry, uint32_t cpu) KTSNAP_NOEXCEPT;
 
 /* Value kinds (ktsnap_value_kind()). Numbers are fixed forever. */
 #define KTSNAP_KIND_INVALID 0u      /**< empty value, or NULL */
@@ -620,9 +637,9 @@ KTSNAP_API ktsnap_status ktsnap_value_member_name(const char **out, size_t *len_
  * Scalar conversions. They never wrap or truncate silently: a negative
  * integer is not a u64, a u64 above INT64_MAX is not an i64, a float is not
  * a bool. Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_TYPE (the kind
- * does not convert) or KTSNAP_E_RANGE (the number does not fit), with a
- * message naming the value's type; KTSNAP_E_FORMAT when the value is
- * truncated. *out is 0 on failure.
+ * does not convert) or KTSNAP_E_RANGE (the number does not fit, or the
+ * report holds fewer bytes than the value needs), with a message naming the
+ * value. *out is 0 on failure.
  */
 
 /** Unsigned: uint, int >= 0, bool, char, enum bit pattern, pointer address. */
@@ -748,7 +765,7 @@ KTSNAP_API ktsnap_status ktsnap_render_report(char **out, size_t *len_out, const
 KTSNAP_API ktsnap_status ktsnap_render_map(char **out, size_t *len_out, const ktsnap_map *map,
                                            const ktsnap_render_opts *opts) KTSNAP_NOEXCEPT;
 
-/** Renders one value; as ktsnap_render_report() (max_entries is ignored). */
+/** Renders one value; as ktsnap_render_report() (max_entries and KTSNAP_RENDER_PRETTY are ignored). */
 KTSNAP_API ktsnap_status ktsnap_render_value(char **out, size_t *len_out, const ktsnap_value *value,
                                              const ktsnap_render_opts *opts) KTSNAP_NOEXCEPT;
 
@@ -799,8 +816,8 @@ KTSNAP_API void ktsnap_builder_free(ktsnap_builder *builder) KTSNAP_NOEXCEPT;
  * holds it); identical blobs are stored once. base_index >= 0 makes it
  * split BTF on that earlier blob, -1 means none. *index_out receives the
  * blob's index.
- * Errors: KTSNAP_E_INVALID (NULL argument, finished builder),
- * KTSNAP_E_RANGE (base_index out of range), KTSNAP_E_FORMAT (not valid BTF).
+ * Errors: KTSNAP_E_INVALID (NULL argument, spent builder, base_index that
+ * names no earlier blob), KTSNAP_E_FORMAT (empty or not valid BTF).
  */
 KTSNAP_API ktsnap_status ktsnap_builder_add_btf(int32_t *index_out, ktsnap_builder *builder, const void *data,
                                                 size_t size, int32_t base_index) KTSNAP_NOEXCEPT;
@@ -808,7 +825,8 @@ KTSNAP_API ktsnap_status ktsnap_builder_add_btf(int32_t *index_out, ktsnap_build
 /**
  * Adds a scheduler (BPF object) named `name` typed by BTF blob btf_index
  * (-1 for none); active marks the attached sched_ext scheduler.
- * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE (btf_index out of range).
+ * Errors: KTSNAP_E_INVALID (NULL argument, spent builder, btf_index that
+ * names no added blob).
  */
 KTSNAP_API ktsnap_status ktsnap_builder_add_scheduler(int32_t *index_out, ktsnap_builder *builder, const char *name,
                                                       int32_t btf_index, bool active) KTSNAP_NOEXCEPT;
@@ -833,15 +851,23 @@ typedef struct ktsnap_map_desc {
   uint32_t vmlinux_value_type_id; /**< struct_ops: value type id in vmlinux BTF */
   uint32_t flags;                 /**< KTSNAP_MAP_* bits */
   uint8_t reserved[4];            /**< must be zero */
+  /**
+   * Per-CPU maps: a bitmap of slots that could not be read (bit
+   * entry * nr_cpus + cpu set = absent, distinct from a slot of zeros), of
+   * percpu_absent_size = ceil(entries * nr_cpus / 8) bytes; NULL/0 = every
+   * slot was read. Copied.
+   */
+  const void *percpu_absent;
+  uint64_t percpu_absent_size;    /**< bytes at percpu_absent */
 } ktsnap_map_desc;
 
 /** Size of ktsnap_map_desc in version 1.0 of the ABI. */
-#define KTSNAP_MAP_DESC_SIZE_V1 88
+#define KTSNAP_MAP_DESC_SIZE_V1 104
 
 /** Initialiser for ktsnap_map_desc: everything 0 except the indexes, which are -1. */
 #ifdef __cplusplus
 #define KTSNAP_MAP_DESC_INIT \
-  { sizeof(ktsnap_map_desc), NULL, NULL, 0u, -1, 0u, 0u, 0u, 0u, 0u, 0u, 0u, -1, 0u, 0u, 0u, 0u, { 0, 0, 0, 0 } }
+  { sizeof(ktsnap_map_desc), NULL, NULL, 0u, -1, 0u, 0u, 0u, 0u, 0u, 0u, 0u, -1, 0u, 0u, 0u, 0u, { 0, 0, 0, 0 }, NULL, 0u }
 #else
 #define KTSNAP_MAP_DESC_INIT { .sz = sizeof(ktsnap_map_desc), .scheduler_index = -1, .btf_index = -1 }
 #endif
@@ -861,9 +887,10 @@ KTSNAP_API ktsnap_status ktsnap_map_desc_init(ktsnap_map_desc *desc, size_t sz) 
  * kernel returns). The entry count is derived from the two and must agree.
  * Both may be NULL when their size is 0. *index_out receives the map index.
  * Errors: KTSNAP_E_INVALID (NULL argument, bad desc, sizes that are not a
- * whole number of entries or disagree, per-CPU map without nr_cpus),
- * KTSNAP_E_RANGE (scheduler or BTF index out of range, type id not in the
- * BTF).
+ * whole number of entries or disagree, per-CPU map without nr_cpus,
+ * scheduler or BTF index that names nothing added, type id not in the BTF
+ * or of the wrong size), KTSNAP_E_RANGE (the report would pass its size
+ * limit).
  */
 KTSNAP_API ktsnap_status ktsnap_builder_add_map(int32_t *index_out, ktsnap_builder *builder,
                                                 const ktsnap_map_desc *desc, const void *keys, size_t keys_size,
@@ -878,9 +905,10 @@ KTSNAP_API ktsnap_status ktsnap_builder_add_excluded(ktsnap_builder *builder, co
 
 /**
  * Adds memory read from `address` so pointers into it can be followed when
- * the report is read. Regions must not overlap.
- * Errors: KTSNAP_E_INVALID (NULL data with size > 0, empty or overlapping
- * region).
+ * the report is read. Regions must not overlap (ktsnap_builder_finish()
+ * fails with KTSNAP_E_INVALID when two do).
+ * Errors: KTSNAP_E_INVALID (NULL builder or data, empty region, a region
+ * that wraps past the end of the address space).
  */
 KTSNAP_API ktsnap_status ktsnap_builder_add_region(ktsnap_builder *builder, uint64_t address, const void *data,
                                                    size_t size) KTSNAP_NOEXCEPT;
@@ -937,8 +965,8 @@ KTSNAP_API ktsnap_status ktsnap_builder_set_metadata(ktsnap_builder *builder, co
  * report owns the built bytes (ktsnap_report_bytes(), ktsnap_report_save()).
  * The builder is spent afterwards: every later call on it fails with
  * KTSNAP_E_INVALID; it must still be released with ktsnap_builder_free().
- * Errors: KTSNAP_E_INVALID, KTSNAP_E_NOMEM, KTSNAP_E_RANGE (the report
- * would exceed the 2 GiB format limit).
+ * Errors: KTSNAP_E_INVALID (NULL argument, spent builder, overlapping
+ * regions), KTSNAP_E_NOMEM.
  */
 KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report **out, ktsnap_builder *builder) KTSNAP_NOEXCEPT;
 

@@ -26,42 +26,6 @@ std::span<const uint8_t> bytes_of(const void* p, size_t n) {
   return {static_cast<const uint8_t*>(p), p ? n : 0};
 }
 
-std::string desc_error(const std::string& name, const std::string& what) {
-  return "ktsnap_builder_add_map: map '" + name + "': " + what;
-}
-
-// Size checks stated in the header, made here so that they come back as
-// KTSNAP_E_INVALID with the numbers involved whatever the core reports.
-ktsnap_status check_blobs(const MapSpec& s, size_t keys_size, size_t values_size) {
-  if (s.key_size == 0) return fail(KTSNAP_E_INVALID, desc_error(s.name, "key_size is 0"));
-  if (map_type_is_percpu(s.map_type) && s.nr_cpus == 0)
-    return fail(KTSNAP_E_INVALID,
-                desc_error(s.name, "per-CPU map type " + map_type_name(s.map_type) +
-                                       " needs nr_cpus (the number of possible CPUs), got 0"));
-  if (keys_size % s.key_size != 0)
-    return fail(KTSNAP_E_INVALID, desc_error(s.name, "keys_size " + std::to_string(keys_size) +
-                                                         " is not a multiple of key_size " +
-                                                         std::to_string(s.key_size)));
-  uint64_t entries = keys_size / s.key_size;
-  uint64_t stride = ReportBuilder::value_stride(s);
-  if (stride == 0) {
-    if (values_size != 0)
-      return fail(KTSNAP_E_INVALID, desc_error(s.name, "value stride is 0 but values_size is " +
-                                                           std::to_string(values_size)));
-    return KTSNAP_OK;
-  }
-  if (values_size % stride != 0)
-    return fail(KTSNAP_E_INVALID, desc_error(s.name, "values_size " + std::to_string(values_size) +
-                                                         " is not a multiple of the value stride " +
-                                                         std::to_string(stride)));
-  if (values_size / stride != entries)
-    return fail(KTSNAP_E_INVALID,
-                desc_error(s.name, "keys hold " + std::to_string(entries) + " entries but values hold " +
-                                       std::to_string(values_size / stride) + " (stride " + std::to_string(stride) +
-                                       ")"));
-  return KTSNAP_OK;
-}
-
 }  // namespace
 
 extern "C" {
@@ -170,10 +134,22 @@ KTSNAP_API ktsnap_status ktsnap_builder_add_map(int32_t* index_out, ktsnap_build
     s.value_type_id = KTSNAP_CAPI_GET(desc, sz, value_type_id, 0u);
     s.vmlinux_value_type_id = KTSNAP_CAPI_GET(desc, sz, vmlinux_value_type_id, 0u);
     s.flags = KTSNAP_CAPI_GET(desc, sz, flags, 0u);
+    const void* absent = KTSNAP_CAPI_GET(desc, sz, percpu_absent, static_cast<const void*>(nullptr));
+    uint64_t absent_size = KTSNAP_CAPI_GET(desc, sz, percpu_absent_size, uint64_t{0});
+    if (absent == nullptr && absent_size != 0)
+      return fail_parts(KTSNAP_E_INVALID, fn, ": ktsnap_map_desc.percpu_absent is NULL with a non-zero size");
+    if (absent != nullptr) {
+      // The core checks the exact length; this only keeps a wild size from
+      // being copied before that check.
+      if (absent_size > keys_size * 8 + values_size + 8)
+        return fail(KTSNAP_E_INVALID, std::string(fn) + ": ktsnap_map_desc.percpu_absent_size " +
+                                          std::to_string(absent_size) + " is larger than any bitmap for this map");
+      const auto* p = static_cast<const uint8_t*>(absent);
+      s.percpu_absent.assign(p, p + absent_size);
+    }
     if (ktsnap_status st = check_flags(s.flags, KTSNAP_MAP_TRUNCATED | KTSNAP_MAP_BTF_MISSING, "ktsnap_map_desc.flags");
         st != KTSNAP_OK)
       return st;
-    if (ktsnap_status st = check_blobs(s, keys_size, values_size); st != KTSNAP_OK) return st;
     auto r = builder->builder.add_map(s, bytes_of(keys, keys_size), bytes_of(values, values_size));
     if (!r.ok()) return fail(r.error());
     *index_out = r.value();

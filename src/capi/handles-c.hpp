@@ -83,6 +83,8 @@ inline bool unpack(const ktsnap_value* in, Value& v) noexcept {
   p.bit_off = static_cast<uint8_t>(in->_bits & 0xffu);
   p.bit_size = static_cast<uint8_t>((in->_bits >> 8) & 0xffu);
   p.is_bytes = (in->_bits & kValueBytesFlag) != 0;
+  // Typed values always carry a BTF; only raw bytes may come without one.
+  if (!p.is_bytes && p.ctx->btf == nullptr) return false;
   v = Value::from_parts(p);
   return true;
 }

@@ -162,6 +162,21 @@ KTSNAP_API int32_t ktsnap_map_btf_index(const ktsnap_map* map) noexcept {
                           [](const ktsnap_map&, const MapInfo& i) { return i.btf_index; });
 }
 
+KTSNAP_API uint32_t ktsnap_map_key_type_id(const ktsnap_map* map) noexcept {
+  return map_get<uint32_t>("ktsnap_map_key_type_id", map, 0u,
+                           [](const ktsnap_map&, const MapInfo& i) { return i.key_type_id; });
+}
+
+KTSNAP_API uint32_t ktsnap_map_value_type_id(const ktsnap_map* map) noexcept {
+  return map_get<uint32_t>("ktsnap_map_value_type_id", map, 0u,
+                           [](const ktsnap_map&, const MapInfo& i) { return i.value_type_id; });
+}
+
+KTSNAP_API uint32_t ktsnap_map_vmlinux_value_type_id(const ktsnap_map* map) noexcept {
+  return map_get<uint32_t>("ktsnap_map_vmlinux_value_type_id", map, 0u,
+                           [](const ktsnap_map&, const MapInfo& i) { return i.vmlinux_value_type_id; });
+}
+
 KTSNAP_API const char* ktsnap_map_key_type_name(const ktsnap_map* map) noexcept {
   return map_get<const char*>("ktsnap_map_key_type_name", map, nullptr,
                               [](const ktsnap_map& m, const MapInfo&) { return m.key_type_name.c_str(); });
@@ -218,8 +233,34 @@ KTSNAP_API ktsnap_status ktsnap_map_percpu_value(ktsnap_value* out, const ktsnap
     if (cpu >= map->info->nr_cpus)
       return fail(KTSNAP_E_RANGE, std::string(fn) + ": cpu " + std::to_string(cpu) + " out of range: map '" +
                                       map->name + "' has " + std::to_string(map->info->nr_cpus) + " CPU slots");
+    if (!map->info->slot_present(entry, cpu))
+      return fail(KTSNAP_E_NOTFOUND, std::string(fn) + ": cpu " + std::to_string(cpu) + " of entry " +
+                                         std::to_string(entry) + " of map '" + map->name +
+                                         "' could not be read at capture time");
     *out = pack(Value::map_value(*map->info, entry, cpu));
     return KTSNAP_OK;
+  });
+}
+
+KTSNAP_API bool ktsnap_map_slot_present(const ktsnap_map* map, uint32_t entry, uint32_t cpu) noexcept {
+  static constexpr const char* fn = "ktsnap_map_slot_present";
+  return map_get<bool>(fn, map, false, [&](const ktsnap_map& m, const MapInfo& i) -> bool {
+    if (entry >= i.entry_count) {
+      entry_out_of_range(fn, m, entry);
+      return false;
+    }
+    if (!i.percpu) {
+      if (cpu == 0) return true;
+      fail(KTSNAP_E_RANGE, std::string(fn) + ": cpu " + std::to_string(cpu) + " out of range: map '" + m.name +
+                               "' is not per-CPU (only cpu 0)");
+      return false;
+    }
+    if (cpu >= i.nr_cpus) {
+      fail(KTSNAP_E_RANGE, std::string(fn) + ": cpu " + std::to_string(cpu) + " out of range: map '" + m.name +
+                               "' has " + std::to_string(i.nr_cpus) + " CPU slots");
+      return false;
+    }
+    return i.slot_present(entry, cpu);
   });
 }
 
