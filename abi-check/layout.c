@@ -1,0 +1,111 @@
+/* Layout of every public struct of ktsnap.h, pinned. A failure here means
+ * a change that breaks binaries built against an earlier header: fields
+ * may only be appended to sz-first structs (and the new size recorded as a
+ * new KTSNAP_X_SIZE_Vn), and ktsnap_value never changes. Compiled by the
+ * ctest abi.layout with the C compiler (C11, -fsyntax-only). The numbers
+ * are for LP64 targets (x86-64, aarch64), the only ones ktsnap supports. */
+#include <stddef.h>
+
+#include "ktsnap.h"
+
+#define SIZE(T, n) _Static_assert(sizeof(T) == (n), "sizeof(" #T ") changed")
+#define ALIGN(T, n) _Static_assert(_Alignof(T) == (n), "alignment of " #T " changed")
+#define OFF(T, f, n) _Static_assert(offsetof(T, f) == (n), "offsetof(" #T ", " #f ") changed")
+
+_Static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8, "layout.c pins LP64 layouts");
+_Static_assert(sizeof(bool) == 1, "bool is one byte");
+_Static_assert(sizeof(ktsnap_status) == 4, "ktsnap_status is int32_t");
+
+/* The by-value cursor: fixed for the life of .so.1. */
+SIZE(ktsnap_value, 32);
+ALIGN(ktsnap_value, 8);
+OFF(ktsnap_value, _ctx, 0);
+OFF(ktsnap_value, _data, 8);
+OFF(ktsnap_value, _len, 16);
+OFF(ktsnap_value, _type, 24);
+OFF(ktsnap_value, _bits, 28);
+
+SIZE(ktsnap_open_opts, 16);
+SIZE(ktsnap_open_opts, KTSNAP_OPEN_OPTS_SIZE_V1);
+ALIGN(ktsnap_open_opts, 8);
+OFF(ktsnap_open_opts, sz, 0);
+OFF(ktsnap_open_opts, flags, 8);
+OFF(ktsnap_open_opts, reserved, 12);
+
+SIZE(ktsnap_render_opts, 24);
+SIZE(ktsnap_render_opts, KTSNAP_RENDER_OPTS_SIZE_V1);
+ALIGN(ktsnap_render_opts, 8);
+OFF(ktsnap_render_opts, sz, 0);
+OFF(ktsnap_render_opts, format, 8);
+OFF(ktsnap_render_opts, max_entries, 12);
+OFF(ktsnap_render_opts, flags, 16);
+OFF(ktsnap_render_opts, reserved, 20);
+
+SIZE(ktsnap_builder_opts, 8);
+SIZE(ktsnap_builder_opts, KTSNAP_BUILDER_OPTS_SIZE_V1);
+ALIGN(ktsnap_builder_opts, 8);
+OFF(ktsnap_builder_opts, sz, 0);
+
+SIZE(ktsnap_map_desc, 104);
+SIZE(ktsnap_map_desc, KTSNAP_MAP_DESC_SIZE_V1);
+ALIGN(ktsnap_map_desc, 8);
+OFF(ktsnap_map_desc, sz, 0);
+OFF(ktsnap_map_desc, name, 8);
+OFF(ktsnap_map_desc, error, 16);
+OFF(ktsnap_map_desc, map_kva, 24);
+OFF(ktsnap_map_desc, scheduler_index, 32);
+OFF(ktsnap_map_desc, map_id, 36);
+OFF(ktsnap_map_desc, map_type, 40);
+OFF(ktsnap_map_desc, map_flags, 44);
+OFF(ktsnap_map_desc, key_size, 48);
+OFF(ktsnap_map_desc, value_size, 52);
+OFF(ktsnap_map_desc, max_entries, 56);
+OFF(ktsnap_map_desc, nr_cpus, 60);
+OFF(ktsnap_map_desc, btf_index, 64);
+OFF(ktsnap_map_desc, key_type_id, 68);
+OFF(ktsnap_map_desc, value_type_id, 72);
+OFF(ktsnap_map_desc, vmlinux_value_type_id, 76);
+OFF(ktsnap_map_desc, flags, 80);
+OFF(ktsnap_map_desc, reserved, 84);
+OFF(ktsnap_map_desc, percpu_absent, 88);
+OFF(ktsnap_map_desc, percpu_absent_size, 96);
+
+SIZE(ktsnap_metadata, 64);
+SIZE(ktsnap_metadata, KTSNAP_METADATA_SIZE_V1);
+ALIGN(ktsnap_metadata, 8);
+OFF(ktsnap_metadata, sz, 0);
+OFF(ktsnap_metadata, tag, 8);
+OFF(ktsnap_metadata, placeholder_reason, 16);
+OFF(ktsnap_metadata, wall_time_ns, 24);
+OFF(ktsnap_metadata, monotonic_ns, 32);
+OFF(ktsnap_metadata, elapsed_ms, 40);
+OFF(ktsnap_metadata, trigger, 48);
+OFF(ktsnap_metadata, step_index, 52);
+OFF(ktsnap_metadata, flags, 56);
+OFF(ktsnap_metadata, reserved, 60);
+
+/* Pinned numbers: status codes, kinds, formats, triggers, flags. */
+_Static_assert(KTSNAP_OK == 0 && KTSNAP_E_INVALID == -1 && KTSNAP_E_NOMEM == -2 && KTSNAP_E_NOTFOUND == -3 &&
+                   KTSNAP_E_AGAIN == -4 && KTSNAP_E_TIMEOUT == -5 && KTSNAP_E_VERSION == -6 &&
+                   KTSNAP_E_UNSUPPORTED == -7 && KTSNAP_E_IO == -8 && KTSNAP_E_INTERNAL == -9 &&
+                   KTSNAP_E_FORMAT == -10 && KTSNAP_E_TYPE == -11 && KTSNAP_E_RANGE == -12 &&
+                   KTSNAP_E_PERM == -13 && KTSNAP_E_BUSY == -14,
+               "status numbers are pinned forever");
+_Static_assert(KTSNAP_KIND_INVALID == 0 && KTSNAP_KIND_INT == 1 && KTSNAP_KIND_UINT == 2 && KTSNAP_KIND_BOOL == 3 &&
+                   KTSNAP_KIND_CHAR == 4 && KTSNAP_KIND_FLOAT == 5 && KTSNAP_KIND_ENUM == 6 &&
+                   KTSNAP_KIND_STRUCT == 7 && KTSNAP_KIND_UNION == 8 && KTSNAP_KIND_ARRAY == 9 &&
+                   KTSNAP_KIND_PTR == 10 && KTSNAP_KIND_DATASEC == 11 && KTSNAP_KIND_BYTES == 12 &&
+                   KTSNAP_KIND_UNSUPPORTED == 13,
+               "kind numbers are pinned forever");
+_Static_assert(KTSNAP_FORMAT_JSON == 0 && KTSNAP_FORMAT_TEXT == 1, "format numbers are pinned");
+_Static_assert(KTSNAP_TRIGGER_ON_DEMAND == 0 && KTSNAP_TRIGGER_ERROR == 1 && KTSNAP_TRIGGER_WATCH == 2 &&
+                   KTSNAP_TRIGGER_PERIODIC == 3,
+               "trigger numbers are pinned");
+_Static_assert(KTSNAP_OPEN_COPY == 1 && KTSNAP_RENDER_PRETTY == 1 && KTSNAP_MAP_TRUNCATED == 1 &&
+                   KTSNAP_MAP_BTF_MISSING == 2 && KTSNAP_METADATA_HAS_STEP_INDEX == 1 &&
+                   KTSNAP_METADATA_PLACEHOLDER == 2,
+               "flag bits are pinned");
+_Static_assert(KTSNAP_FEATURE_BTF == 1 && KTSNAP_FEATURE_JSON == 2 && KTSNAP_FEATURE_TEXT == 4 &&
+                   KTSNAP_FEATURE_BUILDER == 8 && KTSNAP_FEATURE_CAPTURE == 16 && KTSNAP_FEATURE_RING == 32 &&
+                   KTSNAP_FEATURE_WIRE == 64 && KTSNAP_FEATURE_QUERY == 128,
+               "feature bits are pinned");
