@@ -1,0 +1,53 @@
+// Shared pieces of the ktsnap command: exit codes, the subcommand table,
+// argument parsing helpers. The command uses only the public C API.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ktsnap.h"
+
+namespace ktsnap_cli {
+
+// Exit codes (documented in `ktsnap --help`).
+enum Exit : int {
+  kExitOk = 0,
+  kExitNotFound = 1,  // no such map / nothing matched
+  kExitUsage = 2,     // bad command line
+  kExitIo = 3,        // cannot read or write a file, permission denied
+  kExitData = 4,      // the file is not a valid report, or another failure
+};
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line for the top-level help
+  int (*run)(const Args& args);  // args after the subcommand name
+};
+
+// The subcommands, in help order. Later issues add maps, capture, query,
+// ring, serve and request here.
+const std::vector<Command>& commands();
+
+// Prints "ktsnap CMD: <status text>: <last error>" to stderr and returns the
+// exit code for the status.
+int report_failure(const char* cmd, ktsnap_status st);
+
+// Exit code for a status.
+int exit_code(ktsnap_status st);
+
+// Prints a usage error and returns kExitUsage.
+int usage_error(const char* cmd, const std::string& message);
+
+// Parses a non-negative decimal that fits uint32_t; false on anything else.
+bool parse_u32(const std::string& s, uint32_t* out);
+
+// Writes `text` and a newline to stdout; false when stdout fails.
+bool write_out(const char* text, size_t len);
+
+// The subcommands.
+int cmd_show(const Args& args);
+int cmd_json(const Args& args);
+
+}  // namespace ktsnap_cli
