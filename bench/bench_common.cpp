@@ -168,15 +168,18 @@ void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
       case benchmark::kSecond: mult = 1e9; break;
     }
     double t = r.GetAdjustedRealTime() * mult;
+    double cpu = r.GetAdjustedCPUTime() * mult;
     Fig& f = figs_[name];
     if (r.run_type == Run::RT_Aggregate) {
       if (r.aggregate_name == "median") {
         f.median = t;
+        f.cpu_median = cpu;
         for (auto& [k, c] : r.counters) f.counters[k] = c.value;
       }
       continue;
     }
     f.single = t;
+    f.cpu_single = cpu;
     f.reps++;
     f.min = f.min < 0 ? t : std::min(f.min, t);
     f.max = std::max(f.max, t);
@@ -189,6 +192,12 @@ double RatioReporter::ns(const std::string& name) const {
   auto it = figs_.find(name);
   if (it == figs_.end()) return -1;
   return it->second.median >= 0 ? it->second.median : it->second.single;
+}
+
+double RatioReporter::cpu_ns(const std::string& name) const {
+  auto it = figs_.find(name);
+  if (it == figs_.end()) return -1;
+  return it->second.cpu_median >= 0 ? it->second.cpu_median : it->second.cpu_single;
 }
 
 double RatioReporter::counter(const std::string& name, const std::string& counter) const {

@@ -71,9 +71,12 @@ std::vector<uint8_t> build_report(uint32_t n, uint32_t nr_cpus = 2);
 // from figures measured in the same run.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  RatioReporter() : ConsoleReporter(OO_Tabular) {}  // no colour codes in saved outputs
   void ReportRuns(const std::vector<Run>& runs) override;
   // Real time (ns) of the named benchmark (without aggregate suffix); -1 if absent.
   double ns(const std::string& name) const;
+  // CPU time (ns) likewise: steadier than real time on a shared machine.
+  double cpu_ns(const std::string& name) const;
   double counter(const std::string& name, const std::string& counter) const;
   // Spread over repetitions: (max - min) / median, or -1.
   double spread(const std::string& name) const;
@@ -81,6 +84,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
  private:
   struct Fig {
     double median = -1, min = -1, max = -1, single = -1;
+    double cpu_median = -1, cpu_single = -1;
     int reps = 0;
     std::map<std::string, double> counters;
   };

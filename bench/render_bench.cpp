@@ -11,6 +11,7 @@
 //   bench_render [google-benchmark flags]
 #include <bpf/btf.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -180,19 +181,28 @@ int main(int argc, char** argv) {
   RatioReporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
 
-  auto per = [&](const char* n) { return rep.ns(n) / kEntries; };
-  double peer_c = per("btf_dump_compact/100k"), peer_p = per("btf_dump_pretty/100k");
-  double ours_v = per("ktsnap_render_value_json/100k"), ours_m = per("ktsnap_render_map_json/100k");
-  std::printf("\n== render summary: %u values of struct task_ctx (112 B), one run ==\n", kEntries);
-  std::printf("ns/value: btf_dump compact %.1f | btf_dump pretty %.1f | ktsnap render_value_json %.1f | "
-              "ktsnap render_map_json %.1f (whole map incl. keys and hex)\n",
-              peer_c, peer_p, ours_v, ours_m);
-  if (peer_c > 0 && ours_v > 0) {
-    double r = peer_c / ours_v;
-    std::printf("ratio btf_dump/ktsnap: compact %.1fx, pretty %.1fx; map render vs btf_dump compact %.1fx | "
-                "budget >= 30x (vs compact, the faster peer): %s\n",
-                r, peer_p / ours_v, peer_c / ours_m, r >= 30 ? "met" : "NOT MET");
+  std::printf("\n== render summary: %u values of struct task_ctx (112 B), one run; median of repetitions ==\n",
+              kEntries);
+  bool met = false;
+  for (int cpu = 0; cpu < 2; cpu++) {
+    auto per = [&](const char* n) { return (cpu ? rep.cpu_ns(n) : rep.ns(n)) / kEntries; };
+    double peer_c = per("btf_dump_compact/100k"), peer_p = per("btf_dump_pretty/100k");
+    double ours_v = per("ktsnap_render_value_json/100k"), ours_m = per("ktsnap_render_map_json/100k");
+    const char* what = cpu ? "cpu " : "real";
+    std::printf("%s ns/value: btf_dump compact %.1f | btf_dump pretty %.1f | ktsnap render_value_json %.1f | "
+                "ktsnap render_map_json %.1f (whole map incl. keys and hex)\n",
+                what, peer_c, peer_p, ours_v, ours_m);
+    if (peer_c > 0 && ours_v > 0) {
+      double fastest_peer = std::min(peer_c, peer_p);
+      double r = fastest_peer / ours_v;
+      if (!cpu) met = r >= 30;
+      std::printf("%s ratio btf_dump/ktsnap: compact %.1fx, pretty %.1fx, faster peer variant %.1fx; "
+                  "btf_dump compact / render_map_json %.1fx\n",
+                  what, peer_c / ours_v, peer_p / ours_v, r, peer_c / ours_m);
+    }
   }
+  std::printf("budget: ktsnap render_value_json >= 30x faster than the faster btf_dump variant (real time): %s\n",
+              met ? "met" : "NOT MET");
   delete g;
   benchmark::Shutdown();
   return 0;
