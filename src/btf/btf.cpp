@@ -318,32 +318,33 @@ bool Btf::enum_is_signed(uint32_t id) const {
   return t != nullptr && btf_is_any_enum(t) && btf_kflag(t);
 }
 
-std::optional<std::string_view> Btf::enum_variant(uint32_t id, uint64_t raw) const {
+void Btf::enumerators(uint32_t id, std::vector<BtfEnumerator>& out) const {
   const struct btf_type* t = type(id);
-  if (t == nullptr) return std::nullopt;
-  uint32_t sz = t->size;
-  uint64_t mask = sz >= 8 ? ~0ull : ((1ull << (sz * 8)) - 1);
+  if (t == nullptr) return;
   uint16_t n = btf_vlen(t);
+  auto name_of = [&](uint32_t off) {
+    const char* s = btf__name_by_offset(btf_, off);
+    return s ? std::string_view(s) : std::string_view();
+  };
   if (btf_kind(t) == BTF_KIND_ENUM) {
     const struct btf_enum* e = btf_enum(t);
-    bool sgn = btf_kflag(t);
-    for (uint16_t i = 0; i < n; i++) {
-      uint64_t v = sgn ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e[i].val)))
-                       : static_cast<uint64_t>(static_cast<uint32_t>(e[i].val));
-      if ((v & mask) == (raw & mask)) {
-        const char* s = btf__name_by_offset(btf_, e[i].name_off);
-        return s ? std::string_view(s) : std::string_view();
-      }
-    }
+    for (uint16_t i = 0; i < n; i++)
+      out.push_back({name_of(e[i].name_off), static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e[i].val)))});
   } else if (btf_kind(t) == BTF_KIND_ENUM64) {
     const struct btf_enum64* e = btf_enum64(t);
-    for (uint16_t i = 0; i < n; i++) {
-      if ((btf_enum64_value(&e[i]) & mask) == (raw & mask)) {
-        const char* s = btf__name_by_offset(btf_, e[i].name_off);
-        return s ? std::string_view(s) : std::string_view();
-      }
-    }
+    for (uint16_t i = 0; i < n; i++) out.push_back({name_of(e[i].name_off), btf_enum64_value(&e[i])});
   }
+}
+
+std::optional<std::string_view> Btf::enum_variant(uint32_t id, uint64_t raw) const {
+  const struct btf_type* t = type(id);
+  if (t == nullptr || !btf_is_any_enum(t)) return std::nullopt;
+  uint32_t sz = t->size;
+  uint64_t mask = sz >= 8 ? ~0ull : ((1ull << (sz * 8)) - 1);
+  std::vector<BtfEnumerator> es;
+  enumerators(id, es);
+  for (const auto& e : es)
+    if ((e.value & mask) == (raw & mask)) return e.name;
   return std::nullopt;
 }
 

@@ -50,6 +50,11 @@ struct BtfArrayInfo {
   uint32_t nelems = 0;
 };
 
+struct BtfEnumerator {
+  std::string_view name;
+  uint64_t value = 0;  // widened to 64 bits (see Btf::enumerators)
+};
+
 struct BtfVarInfo {
   std::string_view name;
   uint32_t var_type_id = 0;  // the VAR's id
@@ -103,6 +108,10 @@ class Btf {
   std::optional<BtfIntInfo> int_info(uint32_t id) const;      // INT only (peeled id)
   std::optional<BtfArrayInfo> array_info(uint32_t id) const;  // ARRAY only
   bool enum_is_signed(uint32_t id) const;
+  // Enumerators of an ENUM or ENUM64 in declaration order. 32-bit ENUM
+  // values are sign-extended, as libbpf and bpftool do (clang before 15
+  // emits 64-bit enums as 8-byte ENUMs with truncated enumerators).
+  void enumerators(uint32_t id, std::vector<BtfEnumerator>& out) const;
   // Name of the first enumerator whose value, masked to the enum's width,
   // equals `raw` (already masked). ENUM and ENUM64.
   std::optional<std::string_view> enum_variant(uint32_t id, uint64_t raw) const;

@@ -176,7 +176,7 @@ class Compiler {
     pending_ += "{\"kind\":\"enum\",\"bits\":";
     append_u64(pending_, size * 8);
     pending_ += ",\"value\":";
-    uint32_t table = enum_table(id, t, size);
+    uint32_t table = enum_table(id, size);
     PlanOp& op = emit(OpCode::Enum, off);
     op.a = static_cast<uint8_t>(size);
     op.b = sgn;
@@ -188,7 +188,7 @@ class Compiler {
   }
 
   // Variant table with first-match semantics: later duplicates are dropped.
-  uint32_t enum_table(uint32_t id, const struct btf_type* t, uint32_t size) {
+  uint32_t enum_table(uint32_t id, uint32_t size) {
     auto it = enum_tables_.find(id);
     if (it != enum_tables_.end()) return it->second;
     uint64_t mask = size >= 8 ? ~0ull : ((1ull << (size * 8)) - 1);
@@ -197,23 +197,9 @@ class Compiler {
       std::string_view name;
     };
     std::vector<Entry> entries;
-    uint16_t n = btf_vlen(t);
-    if (btf_kind(t) == BTF_KIND_ENUM) {
-      const struct btf_enum* e = btf_enum(t);
-      bool sgn = btf_kflag(t);
-      for (uint16_t i = 0; i < n; i++) {
-        uint64_t v = sgn ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e[i].val)))
-                         : static_cast<uint64_t>(static_cast<uint32_t>(e[i].val));
-        const char* s = btf__name_by_offset(btf_.raw(), e[i].name_off);
-        entries.push_back({v & mask, s ? s : ""});
-      }
-    } else {
-      const struct btf_enum64* e = btf_enum64(t);
-      for (uint16_t i = 0; i < n; i++) {
-        const char* s = btf__name_by_offset(btf_.raw(), e[i].name_off);
-        entries.push_back({btf_enum64_value(&e[i]) & mask, s ? s : ""});
-      }
-    }
+    std::vector<BtfEnumerator> es;
+    btf_.enumerators(id, es);
+    for (const auto& e : es) entries.push_back({e.value & mask, e.name});
     // Keep the first entry per value, then sort for binary search if large.
     std::vector<Entry> uniq;
     for (const Entry& e : entries) {

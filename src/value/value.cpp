@@ -172,7 +172,9 @@ std::string Value::type_name() const {
     for (int d = 0; d < 16; d++) {
       auto ai = b.array_info(id);
       if (!ai) break;
-      dims += "[" + std::to_string(ai->nelems) + "]";
+      dims += '[';
+      dims += std::to_string(ai->nelems);
+      dims += ']';
       auto e = b.peel(ai->elem_type);
       if (!e.ok()) break;
       id = e.value();
@@ -181,12 +183,14 @@ std::string Value::type_name() const {
   } else {
     n = b.type_display_name(type_id_);
   }
-  if (bit_size_ > 0) n += ":" + std::to_string(bit_size_);
+  if (bit_size_ > 0) {
+    n += ':';
+    n += std::to_string(bit_size_);
+  }
   return n;
 }
 
 Result<uint64_t> Value::raw_bits(bool* is_signed) const {
-  Scalar s;
   ValueKind k = kind();
   if (k == ValueKind::Invalid) return make_error(Code::Invalid, "invalid value");
   const Btf* b = btf();

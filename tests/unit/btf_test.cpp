@@ -176,6 +176,25 @@ TEST(Btf, Enum64SignedAndUnsigned) {
   EXPECT_EQ(b->size(se), 8u);
 }
 
+TEST(Btf, EightByteEnumWithTruncatedEnumerators) {
+  // clang < 15 writes a 64-bit enum as an 8-byte ENUM whose enumerators are
+  // 32-bit: TOP = 0xfffffffffffffff0 is stored as -16. Sign-extending (as
+  // libbpf and bpftool do) names the real value.
+  Synth s;
+  int e = btf__add_enum(s.raw, "e64_old", 8);
+  ASSERT_GT(e, 0);
+  ASSERT_EQ(btf__add_enum_value(s.raw, "TOP", -16), 0);
+  ASSERT_EQ(btf__add_enum_value(s.raw, "ONE", 1), 0);
+  auto b = s.done();
+  EXPECT_EQ(b->enum_variant(e, 0xfffffffffffffff0ull).value_or(""), "TOP");
+  EXPECT_FALSE(b->enum_variant(e, 0x00000000fffffff0ull));
+  EXPECT_EQ(b->enum_variant(e, 1).value_or(""), "ONE");
+  std::vector<BtfEnumerator> es;
+  b->enumerators(e, es);
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(es[0].value, 0xfffffffffffffff0ull);
+}
+
 TEST(Btf, HostileTypesTerminate) {
   Synth s;
   int i32 = btf__add_int(s.raw, "int", 4, BTF_INT_SIGNED);
