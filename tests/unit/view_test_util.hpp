@@ -187,7 +187,7 @@ class Maker {
 // A small BTF made with libbpf for shapes the fixture object lacks.
 struct Synth {
   std::shared_ptr<const Btf> btf;
-  uint32_t u64 = 0, s32 = 0, u8 = 0, u128 = 0, dbl = 0;
+  uint32_t u64 = 0, s32 = 0, s64 = 0, u8 = 0, u128 = 0, dbl = 0;
   uint32_t node = 0;           // struct node { u64 val; struct node *next; }
   uint32_t chain[21] = {};     // chain[k]: k pointer levels above struct node
   uint32_t senum = 0;          // 4-byte signed enum { S_NEG = -1, S_POS = 1 }
@@ -203,6 +203,7 @@ inline Synth make_synth() {
   struct btf* b = btf__new_empty();
   s.u64 = btf__add_int(b, "unsigned long long", 8, 0);
   s.s32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  s.s64 = btf__add_int(b, "long long", 8, BTF_INT_SIGNED);
   s.u8 = btf__add_int(b, "unsigned char", 1, 0);
   s.u128 = btf__add_int(b, "unsigned __int128", 16, 0);
   s.dbl = btf__add_float(b, "double", 8);
