@@ -3,6 +3,11 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
 #include "value/render_chase.hpp"
 #include "value/render_util.hpp"
 
@@ -51,18 +56,117 @@ bool member_type_signed(const Btf& btf, uint32_t type_id) {
   return btf.enum_is_signed(p.value());
 }
 
+// The per-type plan of the tree renderer: everything about a type that
+// does not depend on the bytes (peeled id, members with their offsets and
+// sizes, array and section layout), resolved once per BTF type and kept
+// in the BTF's kMemoTextPlans slot for every later value of that type.
+struct MemberShape {
+  std::string_view name;
+  uint32_t type_id = 0;
+  uint32_t bit_offset = 0;
+  uint32_t bitfield_size = 0;
+  bool bitfield_signed = false;
+  std::optional<uint64_t> size;
+};
+
+struct VarShape {
+  std::string_view name;
+  bool is_var = false;     // the secinfo names a VAR
+  bool type_ok = false;    // the VAR's type id is valid
+  uint32_t var_type_id = 0;
+  uint32_t type_id = 0;
+  uint64_t offset = 0, size = 0;
+};
+
+struct Shape {
+  bool peel_ok = false;
+  uint32_t id = 0;  // peeled
+  const struct btf_type* t = nullptr;
+  std::string_view name;
+  std::vector<MemberShape> members;  // STRUCT / UNION, anonymous kept unflattened
+  std::vector<VarShape> vars;        // DATASEC
+  uint32_t elem_type = 0, nelems = 0;  // ARRAY
+  std::optional<uint64_t> elem_size;
+};
+
+Shape make_shape(const Btf& btf, uint32_t type_id) {
+  Shape sh;
+  auto pr = btf.peel(type_id);
+  if (!pr.ok()) return sh;
+  sh.peel_ok = true;
+  sh.id = pr.value();
+  sh.t = btf.type(sh.id);
+  if (sh.t == nullptr) return sh;
+  sh.name = btf.name(sh.id);
+  switch (static_cast<BtfKind>(btf_kind(sh.t))) {
+    case BtfKind::Struct:
+    case BtfKind::Union: {
+      std::vector<BtfMember> ms;
+      btf.members(sh.id, false, ms);
+      sh.members.reserve(ms.size());
+      for (const BtfMember& m : ms)
+        sh.members.push_back({m.name, m.type_id, m.bit_offset, m.bitfield_size,
+                              m.bitfield_size ? member_type_signed(btf, m.type_id) : false, btf.size(m.type_id)});
+      break;
+    }
+    case BtfKind::Array: {
+      auto ai = btf.array_info(sh.id);
+      sh.elem_type = ai->elem_type;
+      sh.nelems = ai->nelems;
+      sh.elem_size = btf.size(ai->elem_type);
+      break;
+    }
+    case BtfKind::Datasec: {
+      std::vector<BtfVarInfo> vars;
+      btf.datasec_vars(sh.id, vars);
+      for (const BtfVarInfo& v : vars)
+        sh.vars.push_back({v.name, btf.kind(v.var_type_id) == BtfKind::Var && btf.valid_id(v.var_type_id),
+                           btf.valid_id(v.type_id), v.var_type_id, v.type_id, v.offset, v.size});
+      break;
+    }
+    default:
+      break;
+  }
+  return sh;
+}
+
+struct ShapeCache {
+  std::mutex mu;
+  std::unordered_map<uint32_t, std::unique_ptr<const Shape>> shapes;  // by unpeeled type id
+};
+
 class Builder {
  public:
-  Builder(const Btf& btf, const Report* report) : btf_(btf), report_(report) {}
+  Builder(const Btf& btf, const Report* report)
+      : btf_(btf),
+        report_(report),
+        cache_(std::static_pointer_cast<ShapeCache>(
+            btf.memo(kMemoTextPlans, [] { return std::static_pointer_cast<void>(std::make_shared<ShapeCache>()); }))) {}
+
+  // The plan of a type: from this builder's own table, else the BTF-wide
+  // cache (one lock per type per render call), else made once.
+  const Shape& shape(uint32_t type_id) {
+    auto it = local_.find(type_id);
+    if (it != local_.end()) return *it->second;
+    const Shape* sh;
+    {
+      std::lock_guard<std::mutex> lk(cache_->mu);
+      auto& slot = cache_->shapes[type_id];
+      if (!slot) slot = std::make_unique<const Shape>(make_shape(btf_, type_id));
+      sh = slot.get();
+    }
+    local_.emplace(type_id, sh);
+    return *sh;
+  }
 
   RNode build(uint32_t type_id, const uint8_t* p, uint64_t len, int depth) {
     if (budget_ == 0) return make_unsupported("render budget exceeded (BTF describes too many nodes)");
     budget_--;
     if (depth >= kMaxRenderDepth) return make_unsupported("render depth 32 exceeded");
-    auto pr = btf_.peel(type_id);
-    if (!pr.ok()) return make_unsupported("could not peel modifiers from type id " + std::to_string(type_id));
-    uint32_t id = pr.value();
-    const struct btf_type* t = btf_.type(id);
+    const Shape& sh = shape(type_id);
+    if (!sh.peel_ok) return make_unsupported("could not peel modifiers from type id " + std::to_string(type_id));
+    uint32_t id = sh.id;
+    const struct btf_type* t = sh.t;
     if (id == 0 || t == nullptr) return make_unsupported("void: no value bytes to render");
     switch (static_cast<BtfKind>(btf_kind(t))) {
       case BtfKind::Int:
@@ -76,11 +180,11 @@ class Builder {
         return build_ptr(t, p, len);
       case BtfKind::Struct:
       case BtfKind::Union:
-        return build_struct(id, t, p, len, depth);
+        return build_struct(sh, p, len, depth);
       case BtfKind::Array:
-        return build_array(id, p, len, depth);
+        return build_array(sh, p, len, depth);
       case BtfKind::Datasec:
-        return build_datasec(id, p, len, depth);
+        return build_datasec(sh, p, len, depth);
       case BtfKind::Var:
         return build(t->type, p, len, depth + 1);
       case BtfKind::Fwd:
@@ -102,11 +206,15 @@ class Builder {
   }
 
   RNode bitfield(uint32_t member_type, const uint8_t* p, uint64_t len, unsigned shift, unsigned width) {
+    return bitfield_signed(member_type_signed(btf_, member_type), p, len, shift, width);
+  }
+
+  RNode bitfield_signed(bool is_signed, const uint8_t* p, uint64_t len, unsigned shift, unsigned width) {
     if (width == 0 || width > 64) return make_unsupported("bitfield width " + std::to_string(width) + " out of range");
     uint64_t need = (shift + width + 7) / 8;
     if (len < need) return make_truncated(need, len, make_bytes(p, len));
     uint64_t raw = load_bitfield(p, shift, width);
-    return make_int_node(member_type_signed(btf_, member_type), width, raw);
+    return make_int_node(is_signed, width, raw);
   }
 
  private:
@@ -185,8 +293,9 @@ class Builder {
     return n;
   }
 
-  RNode build_struct(uint32_t id, const struct btf_type* t, const uint8_t* p, uint64_t len, int depth) {
-    std::string_view name = btf_.name(id);
+  RNode build_struct(const Shape& sh, const uint8_t* p, uint64_t len, int depth) {
+    const struct btf_type* t = sh.t;
+    std::string_view name = sh.name;
     if (btf_kind(t) == BTF_KIND_STRUCT) {
       if (is_cpumask_struct_name(name) && len >= 8) {
         RNode n;
@@ -207,9 +316,7 @@ class Builder {
     s.kind = NKind::Struct;
     s.has_str = !name.empty();
     s.str = std::string(name);
-    std::vector<BtfMember> members;
-    btf_.members(id, false, members);
-    for (const BtfMember& m : members) {
+    for (const MemberShape& m : sh.members) {
       uint64_t off = m.bit_offset / 8;
       if (truncated && off >= len) continue;
       RNode v = member(m, p, len, depth);
@@ -227,15 +334,15 @@ class Builder {
     return s;
   }
 
-  RNode member(const BtfMember& m, const uint8_t* p, uint64_t len, int depth) {
+  RNode member(const MemberShape& m, const uint8_t* p, uint64_t len, int depth) {
     if (m.bitfield_size > 0) {
       uint64_t start = m.bit_offset / 8;
       uint64_t avail = len > start ? len - start : 0;
-      return bitfield(m.type_id, p + (avail ? start : 0), avail, m.bit_offset % 8, m.bitfield_size);
+      return bitfield_signed(m.bitfield_signed, p + (avail ? start : 0), avail, m.bit_offset % 8, m.bitfield_size);
     }
     if (m.bit_offset % 8)
       return make_unsupported("non-bitfield member at non-byte bit offset " + std::to_string(m.bit_offset));
-    auto sz = btf_.size(m.type_id);
+    const auto& sz = m.size;
     if (!sz) return make_unsupported("member type size unresolvable");
     uint64_t off = m.bit_offset / 8;
     if (off + *sz <= len) return build(m.type_id, p + off, *sz, depth + 1);
@@ -243,9 +350,10 @@ class Builder {
     return make_truncated(*sz, avail, build(m.type_id, p + (avail ? off : 0), avail, depth + 1));
   }
 
-  RNode build_array(uint32_t id, const uint8_t* p, uint64_t len, int depth) {
-    auto ai = btf_.array_info(id);
-    auto es = btf_.size(ai->elem_type);
+  RNode build_array(const Shape& sh, const uint8_t* p, uint64_t len, int depth) {
+    const BtfArrayInfo info{sh.elem_type, sh.nelems};
+    const BtfArrayInfo* ai = &info;
+    const auto& es = sh.elem_size;
     if (!es) return make_unsupported("array element size not resolvable");
     if (ai->nelems == 0 && *es > 0 && len > 0)
       return make_unsupported("flex array (BTF len=0); runtime length not representable in BTF, " +
@@ -267,22 +375,20 @@ class Builder {
     return a;
   }
 
-  RNode build_datasec(uint32_t id, const uint8_t* p, uint64_t len, int depth) {
+  RNode build_datasec(const Shape& sh, const uint8_t* p, uint64_t len, int depth) {
     RNode s;
     s.kind = NKind::Struct;
-    std::string_view name = btf_.name(id);
+    std::string_view name = sh.name;
     s.has_str = !name.empty();
     s.str = std::string(name);
-    std::vector<BtfVarInfo> vars;
-    btf_.datasec_vars(id, vars);
-    for (const BtfVarInfo& v : vars) {
-      if (btf_.kind(v.var_type_id) != BtfKind::Var || !btf_.valid_id(v.var_type_id)) {
+    for (const VarShape& v : sh.vars) {
+      if (!v.is_var) {
         s.names.emplace_back();
         s.kids.push_back(
             make_unsupported("datasec entry resolved to non-Var (type id " + std::to_string(v.var_type_id) + ")"));
         continue;
       }
-      if (!btf_.valid_id(v.type_id)) {
+      if (!v.type_ok) {
         s.names.emplace_back(v.name);
         s.kids.push_back(make_unsupported("datasec var type not resolvable"));
         continue;
@@ -301,6 +407,8 @@ class Builder {
 
   const Btf& btf_;
   const Report* report_;
+  std::shared_ptr<ShapeCache> cache_;
+  std::unordered_map<uint32_t, const Shape*> local_;
   uint64_t budget_ = kNodeBudget;
 };
 
