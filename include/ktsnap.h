@@ -237,7 +237,9 @@ KTSNAP_API ktsnap_status ktsnap_open_opts_init(ktsnap_open_opts *opts, size_t sz
 /**
  * Opens a report file: maps it read-only and verifies it (bounds, sizes,
  * indexes) once, in time that does not grow with the number of entries.
- * out: owned handle, release with ktsnap_report_free(). opts may be NULL.
+ * out: owned handle, release with ktsnap_report_free(); the mapping lives
+ * as long as the handle. opts may be NULL (KTSNAP_OPEN_COPY changes
+ * nothing here: the mapping is already private).
  * Errors: KTSNAP_E_INVALID (NULL out/path, bad opts), KTSNAP_E_IO or
  * KTSNAP_E_PERM with ktsnap_last_errno() (cannot open or map the file),
  * KTSNAP_E_FORMAT (not a valid report), KTSNAP_E_VERSION (newer format

@@ -75,7 +75,7 @@ std::string render(const ktsnap_report* r, uint32_t format) {
 
 }  // namespace
 
-class CapiBuilder : public Fixture {
+class capiBuilder : public Fixture {
  protected:
   void SetUp() override {
     Fixture::SetUp();
@@ -117,7 +117,7 @@ class CapiBuilder : public Fixture {
   ReportPtr built_;
 };
 
-TEST_F(CapiBuilder, RebuildTheFixtureFromItsParts) {
+TEST_F(capiBuilder, RebuildTheFixtureFromItsParts) {
   ktsnap_report* src = report_.get();
   ktsnap_builder* b = builder_.get();
   for (size_t i = 0; i < ktsnap_report_btf_count(src); i++) {
@@ -192,7 +192,7 @@ TEST_F(CapiBuilder, RebuildTheFixtureFromItsParts) {
   EXPECT_EQ(u64(v, "tid"), 1008u);
 }
 
-TEST_F(CapiBuilder, BuiltBytesReopenFromMemory) {
+TEST_F(capiBuilder, BuiltBytesReopenFromMemory) {
   add_fixture_btf();
   ASSERT_OK(copy_map("kt_array"));
   ktsnap_report* r = finish();
@@ -206,7 +206,7 @@ TEST_F(CapiBuilder, BuiltBytesReopenFromMemory) {
   EXPECT_EQ(render(again, KTSNAP_FORMAT_JSON), render(r, KTSNAP_FORMAT_JSON));
 }
 
-TEST_F(CapiBuilder, EditedValuesReadBack) {
+TEST_F(capiBuilder, EditedValuesReadBack) {
   add_fixture_btf();
   const ktsnap_map* m = map("kt_tasks");
   Blobs b = blobs_of(m);
@@ -262,7 +262,7 @@ TEST_F(CapiBuilder, EditedValuesReadBack) {
   EXPECT_EQ(u64(v, "state"), 7u);  // the number is still there
 }
 
-TEST_F(CapiBuilder, TruncatedRegionGivesTruncatedValues) {
+TEST_F(capiBuilder, TruncatedRegionGivesTruncatedValues) {
   add_fixture_btf();
   ASSERT_OK(copy_map("kt_tasks"));
   // Only 4 of the 8 bytes of entry 0's pointer target were captured.
@@ -288,7 +288,7 @@ TEST_F(CapiBuilder, TruncatedRegionGivesTruncatedValues) {
   EXPECT_EQ(len, 4u);
 }
 
-TEST_F(CapiBuilder, MapWithoutBtfIsBytes) {
+TEST_F(capiBuilder, MapWithoutBtfIsBytes) {
   ktsnap_map_desc d = KTSNAP_MAP_DESC_INIT;
   d.name = "raw_map";
   d.map_type = 1;
@@ -323,7 +323,7 @@ TEST_F(CapiBuilder, MapWithoutBtfIsBytes) {
   ktsnap_free(json);
 }
 
-TEST_F(CapiBuilder, MapErrorTextAndFlags) {
+TEST_F(capiBuilder, MapErrorTextAndFlags) {
   ktsnap_map_desc d = KTSNAP_MAP_DESC_INIT;
   d.name = "partial";
   d.map_type = 1;
@@ -341,7 +341,7 @@ TEST_F(CapiBuilder, MapErrorTextAndFlags) {
   EXPECT_EQ(ktsnap_map_entry_count(m), 0u);
 }
 
-TEST_F(CapiBuilder, PlaceholderMetadata) {
+TEST_F(capiBuilder, PlaceholderMetadata) {
   ktsnap_metadata md = KTSNAP_METADATA_INIT;
   md.tag = "step-3";
   md.trigger = KTSNAP_TRIGGER_ERROR;
@@ -361,7 +361,7 @@ TEST_F(CapiBuilder, PlaceholderMetadata) {
   EXPECT_EQ(ktsnap_report_map_count(r), 0u);
 }
 
-TEST_F(CapiBuilder, BadBtf) {
+TEST_F(capiBuilder, BadBtf) {
   int32_t idx = 5;
   const char garbage[] = "definitely not BTF, just some bytes of text";
   EXPECT_EQ(ktsnap_builder_add_btf(&idx, builder_.get(), garbage, sizeof garbage, -1), KTSNAP_E_FORMAT)
@@ -387,7 +387,7 @@ TEST_F(CapiBuilder, BadBtf) {
   EXPECT_EQ(a, b);
 }
 
-TEST_F(CapiBuilder, BadScheduler) {
+TEST_F(capiBuilder, BadScheduler) {
   int32_t idx = 5;
   EXPECT_FAILS_WITH(ktsnap_builder_add_scheduler(&idx, builder_.get(), "s", 0, true), KTSNAP_E_INVALID,
                     "BTF index 0");
@@ -398,7 +398,7 @@ TEST_F(CapiBuilder, BadScheduler) {
   EXPECT_EQ(idx, 0);
 }
 
-TEST_F(CapiBuilder, BadMaps) {
+TEST_F(capiBuilder, BadMaps) {
   int32_t btf = add_fixture_btf();
   ktsnap_builder* b = builder_.get();
   ktsnap_map_desc good = desc_of(map("kt_array"));
@@ -456,7 +456,7 @@ TEST_F(CapiBuilder, BadMaps) {
   EXPECT_EQ(idx, 0);
 }
 
-TEST_F(CapiBuilder, DescSizeRules) {
+TEST_F(capiBuilder, DescSizeRules) {
   add_fixture_btf();
   ktsnap_map_desc good = desc_of(map("kt_array"));
   Blobs bl = blobs_of(map("kt_array"));
@@ -490,7 +490,7 @@ TEST_F(CapiBuilder, DescSizeRules) {
   EXPECT_EQ(ktsnap_value_kind(&v), KTSNAP_KIND_BYTES);
 }
 
-TEST_F(CapiBuilder, BadMetadata) {
+TEST_F(capiBuilder, BadMetadata) {
   ktsnap_metadata md = KTSNAP_METADATA_INIT;
   md.trigger = 9;
   EXPECT_FAILS_WITH(ktsnap_builder_set_metadata(builder_.get(), &md), KTSNAP_E_INVALID, "trigger 9 unknown");
@@ -506,7 +506,7 @@ TEST_F(CapiBuilder, BadMetadata) {
   EXPECT_FAILS_WITH(ktsnap_builder_set_metadata(builder_.get(), nullptr), KTSNAP_E_INVALID, "'md' is NULL");
 }
 
-TEST_F(CapiBuilder, BadRegionsAndStats) {
+TEST_F(capiBuilder, BadRegionsAndStats) {
   ktsnap_builder* b = builder_.get();
   uint8_t bytes[16] = {};
   EXPECT_FAILS_WITH(ktsnap_builder_add_region(b, 0x1000, bytes, 0), KTSNAP_E_INVALID, "empty region");
@@ -522,7 +522,7 @@ TEST_F(CapiBuilder, BadRegionsAndStats) {
   EXPECT_EQ(r, nullptr);
 }
 
-TEST_F(CapiBuilder, SpentAfterFinish) {
+TEST_F(capiBuilder, SpentAfterFinish) {
   ktsnap_builder* b = builder_.get();
   ktsnap_report* r = finish();
   ASSERT_NE(r, nullptr);
@@ -538,7 +538,7 @@ TEST_F(CapiBuilder, SpentAfterFinish) {
   EXPECT_FAILS_WITH(ktsnap_builder_add_excluded(b, "x", 1, 1, "r"), KTSNAP_E_INVALID, "spent");
 }
 
-TEST_F(CapiBuilder, OptsSizeRules) {
+TEST_F(capiBuilder, OptsSizeRules) {
   ktsnap_builder* b = nullptr;
   ktsnap_builder_opts o = KTSNAP_BUILDER_OPTS_INIT;
   ASSERT_OK(ktsnap_builder_new(&b, &o));
@@ -557,7 +557,7 @@ TEST_F(CapiBuilder, OptsSizeRules) {
   EXPECT_FAILS_WITH(ktsnap_builder_new(&b, &big.o), KTSNAP_E_INVALID, "non-zero byte at offset 8");
 }
 
-TEST_F(CapiBuilder, AbandonedBuilderIsFreed) {
+TEST_F(capiBuilder, AbandonedBuilderIsFreed) {
   // Freed half-way through, never finished: nothing leaks (ASan/LSan check).
   add_fixture_btf();
   ASSERT_OK(copy_map("kt_tasks"));
@@ -565,7 +565,7 @@ TEST_F(CapiBuilder, AbandonedBuilderIsFreed) {
   SUCCEED();
 }
 
-TEST_F(CapiBuilder, AbsentPercpuSlots) {
+TEST_F(capiBuilder, AbsentPercpuSlots) {
   add_fixture_btf();
   const ktsnap_map* src = map("kt_cpu_stats");
   Blobs bl = blobs_of(src);
@@ -599,7 +599,7 @@ TEST_F(CapiBuilder, AbsentPercpuSlots) {
   EXPECT_TRUE(contains(last_error(), "cpu 4 out of range")) << last_error();
 }
 
-TEST_F(CapiBuilder, AbsentBitmapMustFit) {
+TEST_F(capiBuilder, AbsentBitmapMustFit) {
   add_fixture_btf();
   const ktsnap_map* src = map("kt_cpu_stats");
   Blobs bl = blobs_of(src);

@@ -12,9 +12,9 @@ const char* const kMapNames[] = {"kt_cpu_stats", "kt_tasks",     "kt_array",    
 
 }  // namespace
 
-class CapiMap : public Fixture {};
+class capiMap : public Fixture {};
 
-TEST_F(CapiMap, CountAndIndex) {
+TEST_F(capiMap, CountAndIndex) {
   ktsnap_report* r = report_.get();
   ASSERT_EQ(ktsnap_report_map_count(r), std::size(kMapNames));
   std::set<std::string> names;
@@ -32,7 +32,7 @@ TEST_F(CapiMap, CountAndIndex) {
   EXPECT_EQ(ktsnap_report_map_at(r, SIZE_MAX), nullptr);
 }
 
-TEST_F(CapiMap, ByName) {
+TEST_F(capiMap, ByName) {
   for (const char* n : kMapNames) {
     const ktsnap_map* m = nullptr;
     ASSERT_OK(ktsnap_report_map_by_name(&m, report_.get(), n));
@@ -42,7 +42,7 @@ TEST_F(CapiMap, ByName) {
   }
 }
 
-TEST_F(CapiMap, ByNameNotFoundListsTheMaps) {
+TEST_F(capiMap, ByNameNotFoundListsTheMaps) {
   const ktsnap_map* m = reinterpret_cast<const ktsnap_map*>(0x1);
   EXPECT_FAILS_WITH(ktsnap_report_map_by_name(&m, report_.get(), "kt_taskz"), KTSNAP_E_NOTFOUND, "'kt_taskz'");
   EXPECT_EQ(m, nullptr);
@@ -51,7 +51,7 @@ TEST_F(CapiMap, ByNameNotFoundListsTheMaps) {
   EXPECT_FAILS_WITH(ktsnap_report_map_by_name(&m, report_.get(), ""), KTSNAP_E_NOTFOUND, "maps available");
 }
 
-TEST_F(CapiMap, HashMapMetadata) {
+TEST_F(capiMap, HashMapMetadata) {
   const ktsnap_map* m = map("kt_tasks");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(ktsnap_map_type(m), 1u);  // BPF_MAP_TYPE_HASH
@@ -77,7 +77,7 @@ TEST_F(CapiMap, HashMapMetadata) {
   EXPECT_EQ(ktsnap_map_entry_count(m), kTaskEntries);
 }
 
-TEST_F(CapiMap, PercpuMapMetadata) {
+TEST_F(capiMap, PercpuMapMetadata) {
   const ktsnap_map* m = map("kt_cpu_stats");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(ktsnap_map_type(m), 6u);  // BPF_MAP_TYPE_PERCPU_ARRAY
@@ -93,7 +93,7 @@ TEST_F(CapiMap, PercpuMapMetadata) {
   EXPECT_STREQ(ktsnap_map_key_type_name(h), "struct kt_key");
 }
 
-TEST_F(CapiMap, GlobalSectionMetadata) {
+TEST_F(capiMap, GlobalSectionMetadata) {
   const ktsnap_map* m = map("kinds.bss");
   ASSERT_NE(m, nullptr);
   EXPECT_STREQ(ktsnap_map_type_name(m), "array");
@@ -111,7 +111,7 @@ TEST_F(CapiMap, GlobalSectionMetadata) {
   EXPECT_EQ(std::memcmp(b, "\0\0\0\0", 4), 0);
 }
 
-TEST_F(CapiMap, HashKeys) {
+TEST_F(capiMap, HashKeys) {
   const ktsnap_map* m = map("kt_tasks");
   ASSERT_NE(m, nullptr);
   for (uint32_t i = 0; i < kTaskEntries; i++) {
@@ -124,7 +124,7 @@ TEST_F(CapiMap, HashKeys) {
   }
 }
 
-TEST_F(CapiMap, StructKeys) {
+TEST_F(capiMap, StructKeys) {
   const ktsnap_map* m = map("kt_pcpu_hash");
   ASSERT_NE(m, nullptr);
   ASSERT_EQ(ktsnap_map_entry_count(m), 3u);
@@ -137,7 +137,7 @@ TEST_F(CapiMap, StructKeys) {
   }
 }
 
-TEST_F(CapiMap, EntryOutOfRange) {
+TEST_F(capiMap, EntryOutOfRange) {
   const ktsnap_map* m = map("kt_tasks");
   ASSERT_NE(m, nullptr);
   ktsnap_value v;
@@ -149,13 +149,13 @@ TEST_F(CapiMap, EntryOutOfRange) {
   EXPECT_FAILS_WITH(ktsnap_map_percpu_value(&v, p, 0, kNrCpus), KTSNAP_E_RANGE, "cpu 4 out of range");
 }
 
-TEST_F(CapiMap, PercpuAndPlainAccessorsAreNotInterchangeable) {
+TEST_F(capiMap, PercpuAndPlainAccessorsAreNotInterchangeable) {
   ktsnap_value v;
   EXPECT_FAILS_WITH(ktsnap_map_value(&v, map("kt_cpu_stats"), 0), KTSNAP_E_TYPE, "ktsnap_map_percpu_value");
   EXPECT_FAILS_WITH(ktsnap_map_percpu_value(&v, map("kt_tasks"), 0, 0), KTSNAP_E_TYPE, "ktsnap_map_value()");
 }
 
-TEST_F(CapiMap, EverySlotOfTheFixtureWasRead) {
+TEST_F(capiMap, EverySlotOfTheFixtureWasRead) {
   for (const char* name : {"kt_cpu_stats", "kt_pcpu_hash"}) {
     const ktsnap_map* m = map(name);
     for (uint32_t e = 0; e < ktsnap_map_entry_count(m); e++)
@@ -168,7 +168,7 @@ TEST_F(CapiMap, EverySlotOfTheFixtureWasRead) {
   EXPECT_TRUE(contains(last_error(), "not per-CPU")) << last_error();
 }
 
-TEST_F(CapiMap, PercpuArrayValues) {
+TEST_F(capiMap, PercpuArrayValues) {
   const ktsnap_map* m = map("kt_cpu_stats");
   ASSERT_NE(m, nullptr);
   for (uint32_t k = 0; k < 4; k++) {
@@ -182,7 +182,7 @@ TEST_F(CapiMap, PercpuArrayValues) {
   }
 }
 
-TEST_F(CapiMap, PercpuHashValues) {
+TEST_F(capiMap, PercpuHashValues) {
   const ktsnap_map* m = map("kt_pcpu_hash");
   ASSERT_NE(m, nullptr);
   for (uint32_t i = 0; i < 3; i++) {
@@ -197,7 +197,7 @@ TEST_F(CapiMap, PercpuHashValues) {
   }
 }
 
-TEST_F(CapiMap, ArrayValues) {
+TEST_F(capiMap, ArrayValues) {
   const ktsnap_map* m = map("kt_array");
   ASSERT_NE(m, nullptr);
   ASSERT_EQ(ktsnap_map_entry_count(m), 8u);
@@ -214,7 +214,7 @@ TEST_F(CapiMap, ArrayValues) {
   }
 }
 
-TEST_F(CapiMap, MapsOutliveNothingButTheirReport) {
+TEST_F(capiMap, MapsOutliveNothingButTheirReport) {
   // Map handles and strings stay valid while the report lives, whatever
   // else happens; another report's maps are distinct objects.
   ktsnap_report* other = nullptr;

@@ -17,7 +17,7 @@ namespace {
 
 }  // namespace
 
-class CapiNull : public Fixture {
+class capiNull : public Fixture {
  protected:
   void SetUp() override {
     Fixture::SetUp();
@@ -33,7 +33,7 @@ class CapiNull : public Fixture {
   BuilderPtr b_;
 };
 
-TEST_F(CapiNull, ReportOpenAndSave) {
+TEST_F(capiNull, ReportOpenAndSave) {
   ktsnap_report* r = nullptr;
   uint8_t byte = 0;
   EXPECT_FAILS_WITH(ktsnap_report_open_file(nullptr, fixture_path(), nullptr), KTSNAP_E_INVALID, "'out' is NULL");
@@ -44,7 +44,7 @@ TEST_F(CapiNull, ReportOpenAndSave) {
   EXPECT_EQ(r, nullptr);
 }
 
-TEST_F(CapiNull, ReportGetters) {
+TEST_F(capiNull, ReportGetters) {
   size_t n = 7;
   EXPECT_EQ(ktsnap_report_bytes(nullptr, &n), nullptr);
   EXPECT_EQ(n, 0u);
@@ -86,7 +86,7 @@ TEST_F(CapiNull, ReportGetters) {
   EXPECT_NULL_NOTED(ktsnap_report_map_at(nullptr, 0), "report");
 }
 
-TEST_F(CapiNull, ReportRegion) {
+TEST_F(capiNull, ReportRegion) {
   uint64_t a = 1;
   const void* d = &a;
   size_t s = 1;
@@ -99,7 +99,7 @@ TEST_F(CapiNull, ReportRegion) {
   EXPECT_EQ(s, 0u);
 }
 
-TEST_F(CapiNull, MapLookup) {
+TEST_F(capiNull, MapLookup) {
   const ktsnap_map* m = m_;
   EXPECT_FAILS_WITH(ktsnap_report_map_by_name(nullptr, report_.get(), "kt_tasks"), KTSNAP_E_INVALID, "'out' is NULL");
   EXPECT_FAILS_WITH(ktsnap_report_map_by_name(&m, nullptr, "kt_tasks"), KTSNAP_E_INVALID, "'report' is NULL");
@@ -109,7 +109,7 @@ TEST_F(CapiNull, MapLookup) {
   EXPECT_EQ(m, nullptr);
 }
 
-TEST_F(CapiNull, MapGetters) {
+TEST_F(capiNull, MapGetters) {
   EXPECT_EQ(ktsnap_map_name(nullptr), nullptr);
   EXPECT_NULL_NOTED(ktsnap_map_name(nullptr), "map");
   EXPECT_EQ(ktsnap_map_index(nullptr), 0u);
@@ -139,7 +139,7 @@ TEST_F(CapiNull, MapGetters) {
   EXPECT_NULL_NOTED(ktsnap_map_slot_present(nullptr, 0, 0), "map");
 }
 
-TEST_F(CapiNull, MapCursors) {
+TEST_F(capiNull, MapCursors) {
   ktsnap_value v = v_;
   EXPECT_FAILS_WITH(ktsnap_map_key(nullptr, m_, 0), KTSNAP_E_INVALID, "'out' is NULL");
   EXPECT_FAILS_WITH(ktsnap_map_key(&v, nullptr, 0), KTSNAP_E_INVALID, "'map' is NULL");
@@ -150,7 +150,7 @@ TEST_F(CapiNull, MapCursors) {
   EXPECT_FAILS_WITH(ktsnap_map_percpu_value(&v, nullptr, 0, 0), KTSNAP_E_INVALID, "'map' is NULL");
 }
 
-TEST_F(CapiNull, ValueNavigation) {
+TEST_F(capiNull, ValueNavigation) {
   ktsnap_value out = v_;
   EXPECT_EQ(ktsnap_value_kind(nullptr), KTSNAP_KIND_INVALID);
   EXPECT_FAILS_WITH(ktsnap_value_member(nullptr, &v_, "tid"), KTSNAP_E_INVALID, "'out' is NULL");
@@ -168,7 +168,7 @@ TEST_F(CapiNull, ValueNavigation) {
   EXPECT_FAILS_WITH(ktsnap_value_get(&out, &v_, nullptr), KTSNAP_E_INVALID, "'path' is NULL");
 }
 
-TEST_F(CapiNull, ValueInfo) {
+TEST_F(capiNull, ValueInfo) {
   char buf[8];
   size_t len = 3;
   char* s = reinterpret_cast<char*>(0x1);
@@ -201,7 +201,7 @@ TEST_F(CapiNull, ValueInfo) {
   EXPECT_EQ(p, nullptr);
 }
 
-TEST_F(CapiNull, ValueScalars) {
+TEST_F(capiNull, ValueScalars) {
   ktsnap_value tid;
   ASSERT_OK(ktsnap_value_member(&tid, &v_, "tid"));
   uint64_t u = 1;
@@ -222,7 +222,7 @@ TEST_F(CapiNull, ValueScalars) {
   EXPECT_FALSE(b);
 }
 
-TEST_F(CapiNull, ValueStrings) {
+TEST_F(capiNull, ValueStrings) {
   ktsnap_value comm;
   ASSERT_OK(ktsnap_value_member(&comm, &v_, "comm"));
   char buf[32];
@@ -240,7 +240,7 @@ TEST_F(CapiNull, ValueStrings) {
   EXPECT_EQ(n, nullptr);
 }
 
-TEST_F(CapiNull, ValueArrays) {
+TEST_F(capiNull, ValueArrays) {
   ktsnap_value row;
   ASSERT_OK(ktsnap_value_get(&row, &v_, "hist[0]"));
   uint64_t u64s[3];
@@ -266,7 +266,7 @@ TEST_F(CapiNull, ValueArrays) {
   EXPECT_FAILS_WITH(ktsnap_value_bool_array(nullptr, 3, &n, &row), KTSNAP_E_INVALID, "'out' is NULL");
 }
 
-TEST_F(CapiNull, Render) {
+TEST_F(capiNull, Render) {
   char* out = reinterpret_cast<char*>(0x1);
   size_t len = 3;
   EXPECT_FAILS_WITH(ktsnap_render_report(nullptr, &len, report_.get(), nullptr), KTSNAP_E_INVALID, "'out' is NULL");
@@ -282,7 +282,7 @@ TEST_F(CapiNull, Render) {
   ktsnap_free(out);
 }
 
-TEST_F(CapiNull, OptsInit) {
+TEST_F(capiNull, OptsInit) {
   EXPECT_FAILS_WITH(ktsnap_open_opts_init(nullptr, 16), KTSNAP_E_INVALID, "'opts' is NULL");
   EXPECT_FAILS_WITH(ktsnap_render_opts_init(nullptr, 24), KTSNAP_E_INVALID, "'opts' is NULL");
   EXPECT_FAILS_WITH(ktsnap_builder_opts_init(nullptr, 8), KTSNAP_E_INVALID, "'opts' is NULL");
@@ -290,7 +290,7 @@ TEST_F(CapiNull, OptsInit) {
   EXPECT_FAILS_WITH(ktsnap_metadata_init(nullptr, 64), KTSNAP_E_INVALID, "'opts' is NULL");
 }
 
-TEST_F(CapiNull, Builder) {
+TEST_F(capiNull, Builder) {
   ktsnap_builder* b = b_.get();
   int32_t idx = 3;
   uint8_t bytes[8] = {};

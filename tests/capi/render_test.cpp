@@ -10,7 +10,7 @@
 
 using namespace capi_test;
 
-class CapiRender : public Fixture {
+class capiRender : public Fixture {
  protected:
   std::string render_report(const ktsnap_render_opts* o) {
     char* out = nullptr;
@@ -46,7 +46,7 @@ class CapiRender : public Fixture {
   }
 };
 
-TEST_F(CapiRender, ReportJson) {
+TEST_F(capiRender, ReportJson) {
   std::string json = render_report(nullptr);  // NULL opts = JSON
   ASSERT_FALSE(json.empty());
   EXPECT_EQ(json.front(), '{');
@@ -59,7 +59,7 @@ TEST_F(CapiRender, ReportJson) {
   EXPECT_EQ(render_report(&o), json);
 }
 
-TEST_F(CapiRender, ReportJsonPretty) {
+TEST_F(capiRender, ReportJsonPretty) {
   std::string compact = render_report(nullptr);
   ktsnap_render_opts o = KTSNAP_RENDER_OPTS_INIT;
   o.flags = KTSNAP_RENDER_PRETTY;
@@ -81,7 +81,7 @@ TEST_F(CapiRender, ReportJsonPretty) {
   EXPECT_EQ(squeeze(pretty), squeeze(compact));
 }
 
-TEST_F(CapiRender, ReportText) {
+TEST_F(capiRender, ReportText) {
   ktsnap_render_opts o = text();
   std::string t = render_report(&o);
   EXPECT_TRUE(contains(t, "map kt_tasks (type=hash, value_size=152, max_entries=4096)")) << t.substr(0, 300);
@@ -90,7 +90,7 @@ TEST_F(CapiRender, ReportText) {
   EXPECT_NE(t.back(), '\n');  // the text display never ends with a newline
 }
 
-TEST_F(CapiRender, TextEntryLimit) {
+TEST_F(capiRender, TextEntryLimit) {
   ktsnap_render_opts all = text(0), one = text(1);
   std::string full = render_map("kt_tasks", &all);
   std::string limited = render_map("kt_tasks", &one);
@@ -99,7 +99,7 @@ TEST_F(CapiRender, TextEntryLimit) {
   EXPECT_FALSE(contains(limited, "schbench"));
 }
 
-TEST_F(CapiRender, MapJsonAndText) {
+TEST_F(capiRender, MapJsonAndText) {
   std::string json = render_map("kt_cpu_stats", nullptr);
   EXPECT_EQ(json.front(), '{');
   EXPECT_TRUE(contains(json, "\"name\":\"kt_cpu_stats\"")) << json.substr(0, 200);
@@ -112,7 +112,7 @@ TEST_F(CapiRender, MapJsonAndText) {
   EXPECT_TRUE(contains(bss, "42")) << bss;
 }
 
-TEST_F(CapiRender, ValueJsonAndText) {
+TEST_F(capiRender, ValueJsonAndText) {
   ktsnap_value bss = value("kinds.bss", 0);
   ktsnap_value inner = at(bss, "kt_bss_inner");
   std::string json = render_value(inner, nullptr);
@@ -127,7 +127,7 @@ TEST_F(CapiRender, ValueJsonAndText) {
   EXPECT_TRUE(contains(render_value(tid, nullptr), "1004"));
 }
 
-TEST_F(CapiRender, OptionErrors) {
+TEST_F(capiRender, OptionErrors) {
   char* out = reinterpret_cast<char*>(0x1);
   size_t len = 99;
   ktsnap_render_opts o = KTSNAP_RENDER_OPTS_INIT;
@@ -149,7 +149,7 @@ TEST_F(CapiRender, OptionErrors) {
   EXPECT_FAILS_WITH(ktsnap_render_map(&out, &len, map("kt_array"), &o), KTSNAP_E_INVALID, "sz 5 too small");
 }
 
-TEST_F(CapiRender, OptionSizes) {
+TEST_F(capiRender, OptionSizes) {
   struct Bigger {
     ktsnap_render_opts o;
     uint32_t newer[4];
@@ -175,7 +175,7 @@ TEST_F(CapiRender, OptionSizes) {
   EXPECT_EQ(limited_none, render_map("kt_tasks", &all));
 }
 
-TEST_F(CapiRender, EmptyValueIsRejected) {
+TEST_F(capiRender, EmptyValueIsRejected) {
   ktsnap_value empty{};
   char* out = nullptr;
   EXPECT_FAILS_WITH(ktsnap_render_value(&out, nullptr, &empty, nullptr), KTSNAP_E_INVALID, "empty");
@@ -265,7 +265,7 @@ std::string in_child_with_deadline(unsigned seconds, F&& body) {
 
 }  // namespace
 
-TEST(CapiRenderHostile, SelfReferencingStructStillReadsLazily) {
+TEST(capiRenderHostile, SelfReferencingStructStillReadsLazily) {
   // The value layer is lazy: walking into the cycle costs one step per
   // component, and the renderers are where a budget is needed.
   ReportPtr r(loop_report(2));
@@ -277,9 +277,9 @@ TEST(CapiRenderHostile, SelfReferencingStructStillReadsLazily) {
   EXPECT_EQ(ktsnap_value_kind(&deep), KTSNAP_KIND_STRUCT);
 }
 
-class CapiRenderHostileFormat : public ::testing::TestWithParam<std::tuple<uint32_t, uint32_t>> {};
+class capiRenderHostileFormat : public ::testing::TestWithParam<std::tuple<uint32_t, uint32_t>> {};
 
-TEST_P(CapiRenderHostileFormat, SelfReferencingStructRendersInBoundedTime) {
+TEST_P(capiRenderHostileFormat, SelfReferencingStructRendersInBoundedTime) {
   // A corrupt or hostile BTF must not make a renderer run (or allocate)
   // without bound: it returns, with output or with an error status.
   auto [members, format] = GetParam();
@@ -301,6 +301,6 @@ TEST_P(CapiRenderHostileFormat, SelfReferencingStructRendersInBoundedTime) {
                            << " (exit 10: report not built, 11: unbounded output)";
 }
 
-INSTANTIATE_TEST_SUITE_P(Loops, CapiRenderHostileFormat,
+INSTANTIATE_TEST_SUITE_P(Loops, capiRenderHostileFormat,
                          ::testing::Values(std::make_tuple(1u, KTSNAP_FORMAT_JSON), std::make_tuple(1u, KTSNAP_FORMAT_TEXT),
                                            std::make_tuple(2u, KTSNAP_FORMAT_JSON), std::make_tuple(2u, KTSNAP_FORMAT_TEXT)));

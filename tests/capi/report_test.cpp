@@ -33,9 +33,9 @@ ktsnap_status open_mem(const std::vector<uint8_t>& b, size_t size, ktsnap_report
 
 }  // namespace
 
-class CapiReport : public Fixture {};
+class capiReport : public Fixture {};
 
-TEST_F(CapiReport, Metadata) {
+TEST_F(capiReport, Metadata) {
   ktsnap_report* r = report_.get();
   EXPECT_STREQ(ktsnap_report_tag(r), "fixture");
   EXPECT_EQ(ktsnap_report_trigger(r), KTSNAP_TRIGGER_ON_DEMAND);
@@ -49,7 +49,7 @@ TEST_F(CapiReport, Metadata) {
   EXPECT_EQ(ktsnap_report_format_version(r), 0x10000u);  // format 1.0
 }
 
-TEST_F(CapiReport, StatsJson) {
+TEST_F(capiReport, StatsJson) {
   size_t len = 0;
   const char* json = ktsnap_report_stats_json(report_.get(), &len);
   ASSERT_NE(json, nullptr) << last_error();
@@ -59,7 +59,7 @@ TEST_F(CapiReport, StatsJson) {
   EXPECT_NE(ktsnap_report_stats_json(report_.get(), nullptr), nullptr);  // len_out is optional
 }
 
-TEST_F(CapiReport, Schedulers) {
+TEST_F(capiReport, Schedulers) {
   ktsnap_report* r = report_.get();
   ASSERT_EQ(ktsnap_report_scheduler_count(r), 1u);
   EXPECT_STREQ(ktsnap_report_scheduler_name(r, 0), "kinds");
@@ -71,7 +71,7 @@ TEST_F(CapiReport, Schedulers) {
   EXPECT_FALSE(ktsnap_report_scheduler_active(r, 7));
 }
 
-TEST_F(CapiReport, BtfBlobs) {
+TEST_F(capiReport, BtfBlobs) {
   ktsnap_report* r = report_.get();
   ASSERT_EQ(ktsnap_report_btf_count(r), 1u);
   size_t size = 0;
@@ -84,7 +84,7 @@ TEST_F(CapiReport, BtfBlobs) {
   EXPECT_TRUE(contains(last_error(), "out of range"));
 }
 
-TEST_F(CapiReport, ExcludedMaps) {
+TEST_F(capiReport, ExcludedMaps) {
   ktsnap_report* r = report_.get();
   ASSERT_EQ(ktsnap_report_excluded_count(r), 1u);
   EXPECT_STREQ(ktsnap_report_excluded_name(r, 0), "kt_events_q");
@@ -97,7 +97,7 @@ TEST_F(CapiReport, ExcludedMaps) {
   EXPECT_EQ(ktsnap_report_excluded_map_type(r, 1), 0u);
 }
 
-TEST_F(CapiReport, Regions) {
+TEST_F(capiReport, Regions) {
   ktsnap_report* r = report_.get();
   // kt_tasks entries 0, 4, 8, 12 point at captured kt_inner targets.
   ASSERT_EQ(ktsnap_report_region_count(r), 4u);
@@ -122,7 +122,7 @@ TEST_F(CapiReport, Regions) {
   EXPECT_EQ(size, 0u);
 }
 
-TEST_F(CapiReport, BytesAreTheFile) {
+TEST_F(capiReport, BytesAreTheFile) {
   std::vector<uint8_t> file = read_file(fixture_path());
   size_t size = 0;
   const void* p = ktsnap_report_bytes(report_.get(), &size);
@@ -132,7 +132,7 @@ TEST_F(CapiReport, BytesAreTheFile) {
   EXPECT_NE(ktsnap_report_bytes(report_.get(), nullptr), nullptr);  // size_out optional
 }
 
-TEST(CapiReportOpen, MemoryIsBorrowedByDefault) {
+TEST(capiReportOpen, MemoryIsBorrowedByDefault) {
   std::vector<uint8_t> file = read_file(fixture_path());
   ktsnap_report* r = nullptr;
   ASSERT_OK(open_mem(file, file.size(), &r));
@@ -143,7 +143,7 @@ TEST(CapiReportOpen, MemoryIsBorrowedByDefault) {
   EXPECT_STREQ(ktsnap_report_tag(r), "fixture");
 }
 
-TEST(CapiReportOpen, CopyFlagTakesAPrivateCopy) {
+TEST(capiReportOpen, CopyFlagTakesAPrivateCopy) {
   auto file = std::make_unique<std::vector<uint8_t>>(read_file(fixture_path()));
   ktsnap_open_opts o = KTSNAP_OPEN_OPTS_INIT;
   o.flags = KTSNAP_OPEN_COPY;
@@ -164,7 +164,7 @@ TEST(CapiReportOpen, CopyFlagTakesAPrivateCopy) {
   EXPECT_EQ(x, 1003);
 }
 
-TEST(CapiReportOpen, OptsSizeRules) {
+TEST(capiReportOpen, OptsSizeRules) {
   std::vector<uint8_t> file = read_file(fixture_path());
   ktsnap_report* r = nullptr;
   struct Bigger {
@@ -208,7 +208,7 @@ TEST(CapiReportOpen, OptsSizeRules) {
   EXPECT_FAILS_WITH(ktsnap_report_open_file(&r, fixture_path(), &big.o), KTSNAP_E_INVALID, "ktsnap_open_opts");
 }
 
-TEST(CapiReportOpen, OptsFieldsOutsideSzAreNotRead) {
+TEST(capiReportOpen, OptsFieldsOutsideSzAreNotRead) {
   std::vector<uint8_t> file = read_file(fixture_path());
   ktsnap_report* r = nullptr;
   // sz covers only sz itself: the (bogus) flags after it are not looked at.
@@ -222,7 +222,7 @@ TEST(CapiReportOpen, OptsFieldsOutsideSzAreNotRead) {
   EXPECT_FAILS_WITH(open_mem(file, file.size(), &r, &o), KTSNAP_E_INVALID, "unknown flag bits 0xdead0000");
 }
 
-TEST(CapiReportOpen, ReservedBytesMustBeZero) {
+TEST(capiReportOpen, ReservedBytesMustBeZero) {
   std::vector<uint8_t> file = read_file(fixture_path());
   ktsnap_report* r = nullptr;
   ktsnap_open_opts o = KTSNAP_OPEN_OPTS_INIT;
@@ -230,7 +230,7 @@ TEST(CapiReportOpen, ReservedBytesMustBeZero) {
   EXPECT_FAILS_WITH(open_mem(file, file.size(), &r, &o), KTSNAP_E_INVALID, "reserved[2]");
 }
 
-TEST(CapiReportOpen, MissingFileIsIoWithErrno) {
+TEST(capiReportOpen, MissingFileIsIoWithErrno) {
   ktsnap_report* r = reinterpret_cast<ktsnap_report*>(0x1);
   const char* path = "/nonexistent-ktsnap-dir/none.ktsnap";
   EXPECT_FAILS_WITH(ktsnap_report_open_file(&r, path, nullptr), KTSNAP_E_IO, path);
@@ -238,7 +238,7 @@ TEST(CapiReportOpen, MissingFileIsIoWithErrno) {
   EXPECT_EQ(r, nullptr);  // cleared on failure
 }
 
-TEST(CapiReportOpen, DirectoryAndEmptyFile) {
+TEST(capiReportOpen, DirectoryAndEmptyFile) {
   TempDir d;
   ASSERT_FALSE(d.path.empty());
   ktsnap_report* r = nullptr;
@@ -251,7 +251,7 @@ TEST(CapiReportOpen, DirectoryAndEmptyFile) {
   EXPECT_EQ(r, nullptr);
 }
 
-TEST(CapiReportOpen, NotAReport) {
+TEST(capiReportOpen, NotAReport) {
   std::string text = "this is certainly not a flatbuffer, but it is long enough to look at";
   ktsnap_report* r = nullptr;
   EXPECT_EQ(ktsnap_report_open_memory(&r, text.data(), text.size(), nullptr), KTSNAP_E_FORMAT) << last_error();
@@ -259,7 +259,7 @@ TEST(CapiReportOpen, NotAReport) {
   EXPECT_EQ(r, nullptr);
 }
 
-TEST(CapiReportOpen, EmptyAndNullMemory) {
+TEST(capiReportOpen, EmptyAndNullMemory) {
   ktsnap_report* r = nullptr;
   uint8_t byte = 0;
   EXPECT_FAILS_WITH(ktsnap_report_open_memory(&r, &byte, 0, nullptr), KTSNAP_E_FORMAT, "empty");
@@ -267,7 +267,7 @@ TEST(CapiReportOpen, EmptyAndNullMemory) {
   EXPECT_FAILS_WITH(ktsnap_report_open_memory(&r, nullptr, 16, nullptr), KTSNAP_E_INVALID, "'data' is NULL");
 }
 
-TEST(CapiReportOpen, OversizeSizeIsRejectedBeforeReading) {
+TEST(capiReportOpen, OversizeSizeIsRejectedBeforeReading) {
   // Only 8 bytes exist; a size this large must be refused without a read
   // past them (ASan would catch one).
   uint8_t small[8] = {};
@@ -292,7 +292,7 @@ std::string render_json(const ktsnap_report* r) {
 
 }  // namespace
 
-TEST(CapiReportOpen, TruncatedAtEveryLength) {
+TEST(capiReportOpen, TruncatedAtEveryLength) {
   std::vector<uint8_t> file = read_file(fixture_path());
   ASSERT_GT(file.size(), 100u);
   ktsnap_report* whole = nullptr;
@@ -381,11 +381,11 @@ size_t walk_everything(const ktsnap_report* r, bool with_text) {
 
 }  // namespace
 
-TEST(CapiReportOpen, EveryByteBitFlipped) {
+TEST(capiReportOpen, EveryByteBitFlipped) {
   // Each byte of the fixture with one bit flipped (a different bit per
   // byte), then with all eight flipped. Whatever the verifier lets through
   // (flips inside value bytes legitimately do) must be safe to read in full.
-  // The text display is left out here: see CapiRenderHostileFormat (a self-referencing struct).
+  // The text display is left out here: see capiRenderHostileFormat (a self-referencing struct).
   std::vector<uint8_t> file = read_file(fixture_path());
   size_t opened = 0, rejected = 0;
   for (uint8_t all : {0, 1}) {
@@ -416,7 +416,7 @@ TEST(CapiReportOpen, EveryByteBitFlipped) {
   EXPECT_GT(opened, 0u);
 }
 
-TEST_F(CapiReport, SaveAndReopen) {
+TEST_F(capiReport, SaveAndReopen) {
   TempDir d;
   ASSERT_FALSE(d.path.empty());
   std::string path = d.path + "/copy.ktsnap";
@@ -430,7 +430,7 @@ TEST_F(CapiReport, SaveAndReopen) {
   EXPECT_STREQ(ktsnap_report_tag(r), "fixture");
 }
 
-TEST_F(CapiReport, SaveToAnUnwritablePath) {
+TEST_F(capiReport, SaveToAnUnwritablePath) {
   const char* path = "/nonexistent-ktsnap-dir/sub/out.ktsnap";
   ktsnap_status st = ktsnap_report_save(report_.get(), path);
   EXPECT_TRUE(st == KTSNAP_E_IO || st == KTSNAP_E_PERM) << ktsnap_status_str(st) << ": " << last_error();
@@ -438,7 +438,7 @@ TEST_F(CapiReport, SaveToAnUnwritablePath) {
   EXPECT_TRUE(contains(last_error(), "/nonexistent-ktsnap-dir/sub")) << last_error();
 }
 
-TEST_F(CapiReport, SaveOverADirectoryFails) {
+TEST_F(capiReport, SaveOverADirectoryFails) {
   TempDir d;
   ASSERT_FALSE(d.path.empty());
   ktsnap_status st = ktsnap_report_save(report_.get(), d.path.c_str());
@@ -450,7 +450,7 @@ TEST_F(CapiReport, SaveOverADirectoryFails) {
   EXPECT_TRUE(S_ISDIR(sb.st_mode));
 }
 
-TEST_F(CapiReport, ConcurrentReadersOfOneReport) {
+TEST_F(capiReport, ConcurrentReadersOfOneReport) {
   // A const report is shared by threads without locking.
   std::vector<std::thread> ts;
   std::vector<size_t> results(4, 0);

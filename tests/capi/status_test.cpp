@@ -21,13 +21,13 @@ ktsnap_status make_failure() { return ktsnap_report_open_file(nullptr, "x", null
 
 }  // namespace
 
-TEST(CapiStatus, NumbersArePinned) {
+TEST(capiStatus, NumbersArePinned) {
   // The numbers are the ABI: the same as ktsnap::Code, never renumbered.
   const int32_t expect[] = {0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14};
   for (size_t i = 0; i < std::size(kAllCodes); i++) EXPECT_EQ(kAllCodes[i], expect[i]) << i;
 }
 
-TEST(CapiStatus, EveryCodeHasItsOwnText) {
+TEST(capiStatus, EveryCodeHasItsOwnText) {
   std::set<std::string> seen;
   const std::string unknown = ktsnap_status_str(-1000);
   for (ktsnap_status st : kAllCodes) {
@@ -42,7 +42,7 @@ TEST(CapiStatus, EveryCodeHasItsOwnText) {
   EXPECT_STREQ(ktsnap_status_str(KTSNAP_E_IO), "input/output error");
 }
 
-TEST(CapiStatus, UnknownCodesGetAGenericText) {
+TEST(capiStatus, UnknownCodesGetAGenericText) {
   for (ktsnap_status st : {-15, -100, -1000, INT32_MIN}) {
     const char* s = ktsnap_status_str(st);
     ASSERT_NE(s, nullptr);
@@ -51,12 +51,12 @@ TEST(CapiStatus, UnknownCodesGetAGenericText) {
   for (ktsnap_status st : {1, 42, INT32_MAX}) EXPECT_STREQ(ktsnap_status_str(st), "unknown status") << st;
 }
 
-TEST(CapiStatus, StatusTextIsStatic) {
+TEST(capiStatus, StatusTextIsStatic) {
   // Same pointer every time: a static string, nothing to free.
   EXPECT_EQ(ktsnap_status_str(KTSNAP_E_RANGE), ktsnap_status_str(KTSNAP_E_RANGE));
 }
 
-TEST(CapiLastError, NeverNullAndEmptyOnAFreshThread) {
+TEST(capiLastError, NeverNullAndEmptyOnAFreshThread) {
   std::string seen = "unset";
   bool was_null = true;
   int32_t err = -1;
@@ -72,7 +72,7 @@ TEST(CapiLastError, NeverNullAndEmptyOnAFreshThread) {
   EXPECT_EQ(err, 0);
 }
 
-TEST(CapiLastError, SetOnFailureClearedOnSuccess) {
+TEST(capiLastError, SetOnFailureClearedOnSuccess) {
   EXPECT_EQ(make_failure(), KTSNAP_E_INVALID);
   EXPECT_TRUE(contains(last_error(), "ktsnap_report_open_file"));
   EXPECT_TRUE(contains(last_error(), "'out' is NULL"));
@@ -84,7 +84,7 @@ TEST(CapiLastError, SetOnFailureClearedOnSuccess) {
   EXPECT_EQ(ktsnap_last_errno(), 0);
 }
 
-TEST(CapiLastError, ClearedByAFailingThenSucceedingGetter) {
+TEST(capiLastError, ClearedByAFailingThenSucceedingGetter) {
   ktsnap_report* r = nullptr;
   ASSERT_OK(ktsnap_report_open_file(&r, fixture_path(), nullptr));
   ReportPtr rp(r);
@@ -94,7 +94,7 @@ TEST(CapiLastError, ClearedByAFailingThenSucceedingGetter) {
   EXPECT_STREQ(ktsnap_last_error(), "");
 }
 
-TEST(CapiLastError, PureFunctionsLeaveItAlone) {
+TEST(capiLastError, PureFunctionsLeaveItAlone) {
   ASSERT_EQ(make_failure(), KTSNAP_E_INVALID);
   std::string before = last_error();
   ASSERT_FALSE(before.empty());
@@ -110,7 +110,7 @@ TEST(CapiLastError, PureFunctionsLeaveItAlone) {
   EXPECT_EQ(last_error(), before);
 }
 
-TEST(CapiLastError, IsPerThread) {
+TEST(capiLastError, IsPerThread) {
   ASSERT_EQ(make_failure(), KTSNAP_E_INVALID);
   std::string other = "unset";
   std::thread t([&] {
@@ -123,7 +123,7 @@ TEST(CapiLastError, IsPerThread) {
   EXPECT_TRUE(contains(last_error(), "ktsnap_report_open_file")) << last_error();
 }
 
-TEST(CapiLastError, ErrnoKeptApartFromStatus) {
+TEST(capiLastError, ErrnoKeptApartFromStatus) {
   ktsnap_report* r = nullptr;
   EXPECT_EQ(ktsnap_report_open_file(&r, "/nonexistent/ktsnap-capi-test.ktsnap", nullptr), KTSNAP_E_IO);
   EXPECT_EQ(ktsnap_last_errno(), ENOENT);
@@ -133,7 +133,7 @@ TEST(CapiLastError, ErrnoKeptApartFromStatus) {
   EXPECT_EQ(ktsnap_last_errno(), 0);
 }
 
-TEST(CapiVersion, MatchesTheHeader) {
+TEST(capiVersion, MatchesTheHeader) {
   EXPECT_EQ(ktsnap_version(), uint32_t(KTSNAP_VERSION_MAJOR * 10000 + KTSNAP_VERSION_MINOR * 100 + KTSNAP_VERSION_PATCH));
   EXPECT_EQ(ktsnap_version(), uint32_t(KTSNAP_VERSION_NUMBER));
   EXPECT_EQ(ktsnap_version(), 10000u);
@@ -142,7 +142,7 @@ TEST(CapiVersion, MatchesTheHeader) {
   EXPECT_EQ(std::string(ktsnap_version_string()), want);
 }
 
-TEST(CapiVersion, FeaturesOfThisBuild) {
+TEST(capiVersion, FeaturesOfThisBuild) {
   uint64_t f = ktsnap_features();
   EXPECT_TRUE(f & KTSNAP_FEATURE_BTF);
   EXPECT_TRUE(f & KTSNAP_FEATURE_JSON);
@@ -152,7 +152,7 @@ TEST(CapiVersion, FeaturesOfThisBuild) {
   EXPECT_FALSE(f & (KTSNAP_FEATURE_CAPTURE | KTSNAP_FEATURE_RING | KTSNAP_FEATURE_WIRE | KTSNAP_FEATURE_QUERY));
 }
 
-TEST(CapiMemory, FreeAcceptsNull) {
+TEST(capiMemory, FreeAcceptsNull) {
   ktsnap_free(nullptr);
   ktsnap_report_free(nullptr);
   ktsnap_builder_free(nullptr);
@@ -170,7 +170,7 @@ void expect_init_matches_macro(const T& from_macro, Init init, const char* name)
   EXPECT_EQ(by_fn.sz, sizeof(T)) << name;
 }
 
-TEST(CapiOpts, InitMacroEqualsInitFunction) {
+TEST(capiOpts, InitMacroEqualsInitFunction) {
   // Padding-free structs, so a byte comparison is meaningful; the
   // `reserved` arrays make every byte a named field.
   ktsnap_open_opts open_m = KTSNAP_OPEN_OPTS_INIT;
@@ -188,7 +188,7 @@ TEST(CapiOpts, InitMacroEqualsInitFunction) {
   EXPECT_EQ(render_m.format, KTSNAP_FORMAT_JSON);
 }
 
-TEST(CapiOpts, SizesMatchTheirVersionMacros) {
+TEST(capiOpts, SizesMatchTheirVersionMacros) {
   EXPECT_EQ(sizeof(ktsnap_open_opts), size_t(KTSNAP_OPEN_OPTS_SIZE_V1));
   EXPECT_EQ(sizeof(ktsnap_render_opts), size_t(KTSNAP_RENDER_OPTS_SIZE_V1));
   EXPECT_EQ(sizeof(ktsnap_builder_opts), size_t(KTSNAP_BUILDER_OPTS_SIZE_V1));
@@ -197,7 +197,7 @@ TEST(CapiOpts, SizesMatchTheirVersionMacros) {
   EXPECT_EQ(sizeof(ktsnap_value), 32u);
 }
 
-TEST(CapiOpts, InitRejectsNullAndTinySizes) {
+TEST(capiOpts, InitRejectsNullAndTinySizes) {
   EXPECT_FAILS_WITH(ktsnap_open_opts_init(nullptr, sizeof(ktsnap_open_opts)), KTSNAP_E_INVALID, "'opts' is NULL");
   ktsnap_open_opts o;
   EXPECT_FAILS_WITH(ktsnap_open_opts_init(&o, 0), KTSNAP_E_INVALID, "sz 0 too small");
@@ -212,7 +212,7 @@ TEST(CapiOpts, InitRejectsNullAndTinySizes) {
   EXPECT_FAILS_WITH(ktsnap_builder_opts_init(&bo, 0), KTSNAP_E_INVALID, "too small");
 }
 
-TEST(CapiOpts, InitWithALargerSizeZeroesExactlyThatMuch) {
+TEST(capiOpts, InitWithALargerSizeZeroesExactlyThatMuch) {
   // A caller built against a newer header passes its larger sz: init zeroes
   // its whole struct and records its size; nothing past sz is touched.
   unsigned char buf[64];
@@ -229,7 +229,7 @@ TEST(CapiOpts, InitWithALargerSizeZeroesExactlyThatMuch) {
   ktsnap_report_free(r);
 }
 
-TEST(CapiOpts, MapDescInitSetsIndexesOnlyInsideSz) {
+TEST(capiOpts, MapDescInitSetsIndexesOnlyInsideSz) {
   // An older, shorter desc: the -1 defaults are written only where they fit.
   unsigned char buf[sizeof(ktsnap_map_desc)];
   std::memset(buf, 0x77, sizeof buf);

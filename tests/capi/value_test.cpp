@@ -8,12 +8,12 @@
 
 using namespace capi_test;
 
-class CapiValue : public Fixture {
+class capiValue : public Fixture {
  protected:
   ktsnap_value task(uint32_t i) { return value("kt_tasks", i); }
 };
 
-TEST_F(CapiValue, CursorIsSmallAndPlain) {
+TEST_F(capiValue, CursorIsSmallAndPlain) {
   static_assert(sizeof(ktsnap_value) == 32);
   static_assert(std::is_trivially_copyable_v<ktsnap_value>);
   ktsnap_value v = task(0);
@@ -22,7 +22,7 @@ TEST_F(CapiValue, CursorIsSmallAndPlain) {
   EXPECT_EQ(ktsnap_value_kind(&copy), KTSNAP_KIND_STRUCT);
 }
 
-TEST_F(CapiValue, KindsOfTheTaskStruct) {
+TEST_F(capiValue, KindsOfTheTaskStruct) {
   ktsnap_value v = task(1);
   struct {
     const char* path;
@@ -42,7 +42,7 @@ TEST_F(CapiValue, KindsOfTheTaskStruct) {
   }
 }
 
-TEST_F(CapiValue, KindNames) {
+TEST_F(capiValue, KindNames) {
   EXPECT_STREQ(ktsnap_value_kind_name(KTSNAP_KIND_INVALID), "invalid");
   EXPECT_STREQ(ktsnap_value_kind_name(KTSNAP_KIND_STRUCT), "struct");
   EXPECT_STREQ(ktsnap_value_kind_name(KTSNAP_KIND_UINT), "uint");
@@ -53,7 +53,7 @@ TEST_F(CapiValue, KindNames) {
   for (uint32_t k = 0; k <= KTSNAP_KIND_UNSUPPORTED; k++) EXPECT_STRNE(ktsnap_value_kind_name(k), "unknown") << k;
 }
 
-TEST_F(CapiValue, EveryTaskField) {
+TEST_F(capiValue, EveryTaskField) {
   for (uint32_t i = 0; i < kTaskEntries; i++) {
     SCOPED_TRACE("kt_tasks entry " + std::to_string(i));
     TaskExpect e = task_expect(i);
@@ -113,7 +113,7 @@ TEST_F(CapiValue, EveryTaskField) {
   }
 }
 
-TEST_F(CapiValue, ScalarWidening) {
+TEST_F(capiValue, ScalarWidening) {
   ktsnap_value v = task(5);
   ktsnap_value tid = at(v, "tid");
   uint64_t u = 0;
@@ -136,7 +136,7 @@ TEST_F(CapiValue, ScalarWidening) {
   EXPECT_EQ(d, 2.0);
 }
 
-TEST_F(CapiValue, NegativeToUnsignedFails) {
+TEST_F(capiValue, NegativeToUnsignedFails) {
   ktsnap_value v = task(3);  // inner.b = -3, bits.sv = -13, sc = -3
   for (const char* path : {"inner.b", "bits.sv", "sc", "bits.swide"}) {
     ktsnap_value f = at(v, path);
@@ -162,7 +162,7 @@ TEST_F(CapiValue, NegativeToUnsignedFails) {
   }
 }
 
-TEST_F(CapiValue, UnsignedAboveInt64MaxIsNotAnI64) {
+TEST_F(capiValue, UnsignedAboveInt64MaxIsNotAnI64) {
   // A u64 enum holding 2^32 fits; a pointer is never an i64 (the rule of
   // spec/views.md 4.2). The u64 > INT64_MAX case is in the builder tests,
   // which make such a value.
@@ -176,7 +176,7 @@ TEST_F(CapiValue, UnsignedAboveInt64MaxIsNotAnI64) {
   EXPECT_FALSE(last_error().empty());
 }
 
-TEST_F(CapiValue, KindsThatDoNotConvert) {
+TEST_F(capiValue, KindsThatDoNotConvert) {
   ktsnap_value v = task(1);
   ktsnap_value load = at(v, "load");
   ktsnap_value on_cpu = at(v, "on_cpu");
@@ -198,7 +198,7 @@ TEST_F(CapiValue, KindsThatDoNotConvert) {
   EXPECT_FALSE(b);
 }
 
-TEST_F(CapiValue, EnumNamesAndStrings) {
+TEST_F(capiValue, EnumNamesAndStrings) {
   const char* names[] = {"KT_STATE_IDLE", "KT_STATE_RUNNING", "KT_STATE_BLOCKED"};
   for (uint32_t i = 0; i < 6; i++) {
     ktsnap_value st = at(task(i), "state");
@@ -233,7 +233,7 @@ TEST_F(CapiValue, EnumNamesAndStrings) {
   EXPECT_EQ(n, nullptr);
 }
 
-TEST_F(CapiValue, StringIntoACallerBuffer) {
+TEST_F(capiValue, StringIntoACallerBuffer) {
   ktsnap_value comm = at(task(1), "comm");  // "kworker/0:1", 11 bytes
   char buf[32];
   size_t len = 0;
@@ -256,7 +256,7 @@ TEST_F(CapiValue, StringIntoACallerBuffer) {
   EXPECT_FAILS_WITH(ktsnap_value_string(nullptr, 8, &len, &comm), KTSNAP_E_INVALID, "'buf' is NULL");
 }
 
-TEST_F(CapiValue, StringDup) {
+TEST_F(capiValue, StringDup) {
   ktsnap_value comm = at(task(0), "comm");
   char* s = nullptr;
   size_t len = 0;
@@ -272,7 +272,7 @@ TEST_F(CapiValue, StringDup) {
   EXPECT_EQ(s, nullptr);
 }
 
-TEST_F(CapiValue, TypeNames) {
+TEST_F(capiValue, TypeNames) {
   ktsnap_value v = task(0);
   EXPECT_EQ(type_name(v), "struct kt_task_ctx");
   EXPECT_EQ(type_name(at(v, "inner")), "struct kt_inner");
@@ -289,7 +289,7 @@ TEST_F(CapiValue, TypeNames) {
   EXPECT_EQ(ktsnap_value_type_name(nullptr, 0, &len, &v), KTSNAP_E_RANGE);
 }
 
-TEST_F(CapiValue, SizesAndBytes) {
+TEST_F(capiValue, SizesAndBytes) {
   ktsnap_value v = task(2);
   EXPECT_EQ(ktsnap_value_size(&v), 152u);
   EXPECT_FALSE(ktsnap_value_is_truncated(&v));
@@ -312,7 +312,7 @@ TEST_F(CapiValue, SizesAndBytes) {
   EXPECT_EQ(ktsnap_value_size(&lo), 1u);  // a 3-bit field spans one byte
 }
 
-TEST_F(CapiValue, MembersAndLength) {
+TEST_F(capiValue, MembersAndLength) {
   ktsnap_value v = task(0);
   size_t n = 0;
   ASSERT_OK(ktsnap_value_member_count(&n, &v));
@@ -345,7 +345,7 @@ TEST_F(CapiValue, MembersAndLength) {
   EXPECT_EQ(ktsnap_value_length(&len, &tid), KTSNAP_E_TYPE);
 }
 
-TEST_F(CapiValue, NavigationStepByStep) {
+TEST_F(capiValue, NavigationStepByStep) {
   ktsnap_value v = task(3);
   ktsnap_value hist, row, cell;
   ASSERT_OK(ktsnap_value_member(&hist, &v, "hist"));
@@ -367,7 +367,7 @@ TEST_F(CapiValue, NavigationStepByStep) {
   EXPECT_FAILS_WITH(ktsnap_value_member(&cell, &tid, "x"), KTSNAP_E_TYPE, "cannot take member");
 }
 
-TEST_F(CapiValue, GetErrorsNameThePathAndTheMembers) {
+TEST_F(capiValue, GetErrorsNameThePathAndTheMembers) {
   ktsnap_value v = task(0);
   ktsnap_value out;
   EXPECT_FAILS_WITH(ktsnap_value_get(&out, &v, "inner.aa"), KTSNAP_E_NOTFOUND, "inner.aa");
@@ -387,7 +387,7 @@ TEST_F(CapiValue, GetErrorsNameThePathAndTheMembers) {
   EXPECT_EQ(std::memcmp(&out, &v, sizeof v), 0);
 }
 
-TEST_F(CapiValue, PointersIntoCapturedRegions) {
+TEST_F(capiValue, PointersIntoCapturedRegions) {
   for (uint32_t i = 0; i < kTaskEntries; i++) {
     SCOPED_TRACE("entry " + std::to_string(i));
     TaskExpect e = task_expect(i);
@@ -418,7 +418,7 @@ TEST_F(CapiValue, PointersIntoCapturedRegions) {
   EXPECT_FAILS_WITH(ktsnap_value_deref(&t, &tid), KTSNAP_E_TYPE, "pointer");
 }
 
-TEST_F(CapiValue, ArrayExtracts) {
+TEST_F(capiValue, ArrayExtracts) {
   ktsnap_value v = task(3);
   ktsnap_value row = at(v, "hist[1]");  // {33, 34, 35}
   uint64_t u64s[3];
@@ -456,7 +456,7 @@ TEST_F(CapiValue, ArrayExtracts) {
   EXPECT_EQ(chars[8], 0);
 }
 
-TEST_F(CapiValue, ArrayExtractFailures) {
+TEST_F(capiValue, ArrayExtractFailures) {
   ktsnap_value v = task(3);
   ktsnap_value row = at(v, "hist[1]");
   uint64_t small[2] = {7, 7};
@@ -477,7 +477,7 @@ TEST_F(CapiValue, ArrayExtractFailures) {
   EXPECT_FAILS_WITH(ktsnap_value_u64_array(six, 6, &n, &hist), KTSNAP_E_TYPE, "element [0]");
 }
 
-TEST_F(CapiValue, GlobalSections) {
+TEST_F(capiValue, GlobalSections) {
   ktsnap_value bss = value("kinds.bss", 0);
   EXPECT_EQ(ktsnap_value_kind(&bss), KTSNAP_KIND_DATASEC);
   EXPECT_EQ(u64(bss, "kt_nr_events"), 42u);
@@ -507,7 +507,7 @@ TEST_F(CapiValue, GlobalSections) {
   EXPECT_EQ(u64(custom, "kt_custom_v"), 7u);
 }
 
-TEST_F(CapiValue, Bitfields) {
+TEST_F(capiValue, Bitfields) {
   const ktsnap_map* m = map("kt_bits_hash");
   ASSERT_NE(m, nullptr);
   for (uint32_t i = 0; i < 4; i++) {
@@ -521,7 +521,7 @@ TEST_F(CapiValue, Bitfields) {
   }
 }
 
-TEST_F(CapiValue, EmptyAndForeignCursorsAreRejected) {
+TEST_F(capiValue, EmptyAndForeignCursorsAreRejected) {
   ktsnap_value empty{};
   uint64_t u = 0;
   EXPECT_EQ(ktsnap_value_kind(&empty), KTSNAP_KIND_INVALID);
@@ -542,7 +542,7 @@ TEST_F(CapiValue, EmptyAndForeignCursorsAreRejected) {
   EXPECT_FAILS_WITH(ktsnap_value_member(&out, &forged, "tid"), KTSNAP_E_INVALID, "not produced by ktsnap");
 }
 
-TEST_F(CapiValue, ValuesOfACopiedReportOutliveTheCallerBuffer) {
+TEST_F(capiValue, ValuesOfACopiedReportOutliveTheCallerBuffer) {
   // Values borrow the report, not the caller's bytes, when opened with COPY.
   std::vector<uint8_t> file = read_file(fixture_path());
   ktsnap_open_opts o = KTSNAP_OPEN_OPTS_INIT;
