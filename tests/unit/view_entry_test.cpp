@@ -68,7 +68,7 @@ TEST(ViewEntry, CpuEachStopsOnTheFirstError) {
   EXPECT_EQ(miss.cpu, 99u);
 }
 
-class Aggregates : public ::testing::Test {
+class ViewAggregates : public ::testing::Test {
  protected:
   // Per-CPU array "agg", one entry per row of `rows` (4 CPUs each);
   // nullopt = the slot is unreadable.
@@ -101,7 +101,7 @@ class Aggregates : public ::testing::Test {
   Synth syn_ = make_synth();
 };
 
-TEST_F(Aggregates, U64SaturatesAndSkipsAbsentSlots) {
+TEST_F(ViewAggregates, U64SaturatesAndSkipsAbsentSlots) {
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
   Owned r = build<uint64_t>(syn_.u64, {{kMax - 1, 5, std::nullopt, 1},
                                        {std::nullopt, std::nullopt, std::nullopt, std::nullopt},
@@ -129,7 +129,7 @@ TEST_F(Aggregates, U64SaturatesAndSkipsAbsentSlots) {
   EXPECT_EQ(err_of<TypeMismatch>(entry(r, 0).cpu_sum_i64("")).actual, "Uint(>i64::MAX)");
 }
 
-TEST_F(Aggregates, I64SaturatesBothWays) {
+TEST_F(ViewAggregates, I64SaturatesBothWays) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
   Owned r = build<int64_t>(syn_.s64, {{kMax, 1, 5, std::nullopt},
                                       {kMin, -1, -5, std::nullopt},
@@ -147,7 +147,7 @@ TEST_F(Aggregates, I64SaturatesBothWays) {
   EXPECT_DOUBLE_EQ(entry(r, 2).cpu_sum_f64("").value(), -9.0);
 }
 
-TEST_F(Aggregates, F64IgnoresNaNForMaxAndMin) {
+TEST_F(ViewAggregates, F64IgnoresNaNForMaxAndMin) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Owned r = build<double>(syn_.dbl, {{1.0, nan, 3.0, std::nullopt},
                                      {nan, nan, nan, nan},

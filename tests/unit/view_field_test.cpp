@@ -242,7 +242,7 @@ TEST(ViewField, PercpuKeyState) {
 
 // ---- shapes made with libbpf's BTF writer ------------------------------------
 
-class SynthField : public ::testing::Test {
+class ViewSynthField : public ::testing::Test {
  protected:
   static constexpr uint64_t kBase = 0xffff888010000000ull;
 
@@ -263,7 +263,7 @@ class SynthField : public ::testing::Test {
   Synth syn_;
 };
 
-TEST_F(SynthField, PointerChainsStopAfterSeventeen) {
+TEST_F(ViewSynthField, PointerChainsStopAfterSeventeen) {
   Maker mk(syn_.btf);
   // chain[k] value -> R0 -> R1 -> ... -> R(k-1) holding the node.
   for (int k : {1, 16, 17, 18, 20}) {
@@ -286,7 +286,7 @@ TEST_F(SynthField, PointerChainsStopAfterSeventeen) {
   EXPECT_EQ(read(r, "c18", "").as_u64().value(), kBase + 18 * 0x10000);
 }
 
-TEST_F(SynthField, CyclesAreWalkedOneStepPerComponent) {
+TEST_F(ViewSynthField, CyclesAreWalkedOneStepPerComponent) {
   Maker mk(syn_.btf);
   uint64_t a = kBase;
   struct {
@@ -304,7 +304,7 @@ TEST_F(SynthField, CyclesAreWalkedOneStepPerComponent) {
   EXPECT_EQ(fnf.available, (std::vector<std::string>{"val", "next"}));
 }
 
-TEST_F(SynthField, TruncatedTargets) {
+TEST_F(ViewSynthField, TruncatedTargets) {
   Maker mk(syn_.btf);
   uint64_t t = kBase + 0x1000, o = kBase + 0x2000, a2 = kBase + 0x3000, a4 = kBase + 0x4000;
   mk.region(t, bytes_of(uint64_t(9)));  // 8 of the node's 16 bytes
@@ -358,7 +358,7 @@ TEST_F(SynthField, TruncatedTargets) {
   EXPECT_EQ(err_of<TypeMismatch>(read(r, "h2", "n").as_u64_array()).actual, "Ptr");
 }
 
-TEST_F(SynthField, EnumsIntsAndWideInts) {
+TEST_F(ViewSynthField, EnumsIntsAndWideInts) {
   Maker mk(syn_.btf);
   single(mk, "sneg", syn_.senum, bytes_of(int32_t(-1)));
   single(mk, "spos", syn_.senum, bytes_of(int32_t(1)));
