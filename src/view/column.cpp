@@ -82,8 +82,10 @@ Result<ColumnResult> read(const MapInfo& m, const ResolvedPath& p, ColumnType ty
                                        std::string(m.name) + "' (" + std::to_string(m.nr_cpus) + " CPUs)");
   auto conv = conversion_for(p, target_of(type));
   if (!conv.ok()) return conv.take_error();
-  const Conv c = conv.value();
   const RawLoad l = make_load(p);
+  Conv c = conv.value();
+  // Unsigned values narrower than 64 bits never exceed INT64_MAX.
+  if (c == Conv::AtMostI64Max && l.op != LoadOp::U64 && !(l.op == LoadOp::BitsU && l.bits == 64)) c = Conv::Same;
   const bool value_side = p.side == PathSide::Value;
   const bool check = value_side && m.percpu && m.percpu_absent != nullptr;
   ColumnResult res;

@@ -5,9 +5,16 @@
 // already resolved and type-checked tests. Code generation turns the tree
 // into a flat array of tests, each with a jump target for true and one for
 // false (short-circuit evaluation, as classic BPF filters do). Jumps only go
-// forward, so evaluation is one loop that always terminates.
+// forward, so evaluation is one loop that always terminates. matches()
+// runs that program for one entry. The bulk operations (find, filter,
+// count, max_by, min_by) run a second, postfix form of the same tree over
+// blocks of 64 entries: each leaf is one loop specialised for its load
+// width and comparison that yields a 64-bit mask, and '&&' / '||' skip the
+// rest of their operands once a block's mask is decided. Both forms are
+// checked against each other on random expressions (view_query_synth_test).
 #include "view/query.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -108,11 +115,33 @@ struct Pair {
   uint32_t len_a = 0, len_b = 0;  // Str: array lengths
 };
 
+// Bulk evaluation works on blocks of up to 64 entries: each leaf test
+// runs over the whole block in a loop specialised for its load and
+// comparison and yields a bit mask; masks combine in postfix order with
+// block-level short-circuit jumps (skip the rest of an '&&' once no entry
+// is left, of an '||' once every entry matched).
+struct Block {
+  const uint8_t* base[2];  // value slot / key of the block's first entry
+  uint64_t stride[2];
+  uint32_t cnt;
+};
+struct Program;
+using LeafFn = uint64_t (*)(const Program&, const Insn&, const Block&);
+
+enum BlockOp : uint8_t { bLeaf, bNot, bAnd, bOr, bJumpIfNone, bJumpIfAll };
+struct BlockInsn {
+  BlockOp op = bLeaf;
+  uint32_t arg = 0;  // bLeaf: index into code; jumps: target
+  LeafFn fn = nullptr;
+};
+inline constexpr uint32_t kMaxBlockStack = 256;
+
 struct Program {
   std::string expr;
   std::vector<Insn> code;
   std::vector<Pair> pairs;
   std::string pool;
+  std::vector<BlockInsn> block;
   bool reads_value = false;
 };
 
@@ -208,6 +237,196 @@ inline bool run(const Program& p, const uint8_t* vbase, const uint8_t* kbase, bo
   return pc == n;
 }
 
+// ---- block leaves -----------------------------------------------------------------
+
+template <LoadOp L>
+inline uint64_t load_fixed(const uint8_t* base, const RawLoad& l) {
+  RawLoad x = l;
+  x.op = L;
+  return load_bits(base, x);
+}
+
+template <uint8_t O>
+inline bool compare_int(uint64_t v, uint64_t imm) {
+  if constexpr (O == kTruth) return v != 0;
+  else if constexpr (O == kEqU) return v == imm;
+  else if constexpr (O == kNeU) return v != imm;
+  else if constexpr (O == kLtU) return v < imm;
+  else if constexpr (O == kLeU) return v <= imm;
+  else if constexpr (O == kGtU) return v > imm;
+  else if constexpr (O == kGeU) return v >= imm;
+  else if constexpr (O == kEqS) return static_cast<int64_t>(v) == static_cast<int64_t>(imm);
+  else if constexpr (O == kNeS) return static_cast<int64_t>(v) != static_cast<int64_t>(imm);
+  else if constexpr (O == kLtS) return static_cast<int64_t>(v) < static_cast<int64_t>(imm);
+  else if constexpr (O == kLeS) return static_cast<int64_t>(v) <= static_cast<int64_t>(imm);
+  else if constexpr (O == kGtS) return static_cast<int64_t>(v) > static_cast<int64_t>(imm);
+  else return static_cast<int64_t>(v) >= static_cast<int64_t>(imm);
+}
+
+template <uint8_t O>
+inline bool compare_float(double v, double imm) {
+  if constexpr (O == kEqF) return v == imm;
+  else if constexpr (O == kNeF) return v != imm;
+  else if constexpr (O == kLtF) return v < imm;
+  else if constexpr (O == kLeF) return v <= imm;
+  else if constexpr (O == kGtF) return v > imm;
+  else return v >= imm;
+}
+
+template <LoadOp L, uint8_t O>
+uint64_t leaf_int(const Program&, const Insn& in, const Block& b) {
+  const uint8_t* base = b.base[in.side];
+  const uint64_t stride = b.stride[in.side];
+  const uint64_t imm = in.imm;
+  const RawLoad l = in.a;
+  uint64_t m = 0;
+  if (b.cnt == 64) {  // full blocks: a constant trip count the compiler unrolls
+#pragma GCC unroll 8
+    for (uint32_t j = 0; j < 64; j++) m |= uint64_t(compare_int<O>(load_fixed<L>(base + j * stride, l), imm)) << j;
+    return m;
+  }
+  for (uint32_t j = 0; j < b.cnt; j++) m |= uint64_t(compare_int<O>(load_fixed<L>(base + j * stride, l), imm)) << j;
+  return m;
+}
+
+template <LoadOp L, uint8_t O>
+uint64_t leaf_float(const Program&, const Insn& in, const Block& b) {
+  const uint8_t* base = b.base[in.side];
+  const uint64_t stride = b.stride[in.side];
+  const double imm = std::bit_cast<double>(in.imm);
+  const RawLoad l = in.a;
+  uint64_t m = 0;
+  for (uint32_t j = 0; j < b.cnt; j++)
+    m |= uint64_t(compare_float<O>(float_of(L, load_fixed<L>(base + j * stride, l)), imm)) << j;
+  return m;
+}
+
+uint64_t leaf_const(const Program&, const Insn& in, const Block& b) {
+  return in.imm ? (b.cnt >= 64 ? ~0ull : (1ull << b.cnt) - 1) : 0;
+}
+
+// Any leaf, one entry at a time (strings, path pairs, bitfields, int->double).
+uint64_t leaf_generic(const Program& p, const Insn& in, const Block& b) {
+  uint64_t m = 0;
+  for (uint32_t j = 0; j < b.cnt; j++) {
+    const uint8_t* bases[2] = {b.base[0] + j * b.stride[0], b.base[1] + j * b.stride[1]};
+    m |= uint64_t(test(p, in, bases)) << j;
+  }
+  return m;
+}
+
+// char array vs literal: C-string equality, the first byte tested inline.
+template <bool kEq>
+uint64_t leaf_str(const Program& p, const Insn& in, const Block& b) {
+  const uint8_t* base = b.base[in.side] + in.a.off;
+  const uint64_t stride = b.stride[in.side];
+  const uint32_t L = in.aux, N = in.aux2;
+  const uint8_t* lit = reinterpret_cast<const uint8_t*>(p.pool.data()) + in.imm;
+  const uint64_t all = b.cnt >= 64 ? ~0ull : (1ull << b.cnt) - 1;
+  if (L > N || N == 0) return ((L == 0) == kEq) ? all : 0;  // N == 0: only "" matches, nothing to read
+  uint64_t m = 0;
+  const uint8_t first = L ? lit[0] : 0;
+  for (uint32_t j = 0; j < b.cnt; j++) {
+    const uint8_t* s = base + j * stride;
+    bool eq = s[0] == first && (L == 0 || ((L == 1 || std::memcmp(s + 1, lit + 1, L - 1) == 0) && (L == N || s[L] == 0)));
+    m |= uint64_t(eq == kEq) << j;
+  }
+  return m;
+}
+
+template <LoadOp L>
+LeafFn pick_unsigned(uint8_t op) {
+  switch (op) {
+    case kTruth: return &leaf_int<L, kTruth>;
+    case kEqU: return &leaf_int<L, kEqU>;
+    case kNeU: return &leaf_int<L, kNeU>;
+    case kLtU: return &leaf_int<L, kLtU>;
+    case kLeU: return &leaf_int<L, kLeU>;
+    case kGtU: return &leaf_int<L, kGtU>;
+    case kGeU: return &leaf_int<L, kGeU>;
+    default: return &leaf_generic;
+  }
+}
+
+template <LoadOp L>
+LeafFn pick_signed(uint8_t op) {
+  switch (op) {
+    case kTruth: return &leaf_int<L, kTruth>;
+    case kEqS: return &leaf_int<L, kEqS>;
+    case kNeS: return &leaf_int<L, kNeS>;
+    case kLtS: return &leaf_int<L, kLtS>;
+    case kLeS: return &leaf_int<L, kLeS>;
+    case kGtS: return &leaf_int<L, kGtS>;
+    case kGeS: return &leaf_int<L, kGeS>;
+    default: return &leaf_generic;
+  }
+}
+
+template <LoadOp L>
+LeafFn pick_float(uint8_t op) {
+  switch (op) {
+    case kEqF: return &leaf_float<L, kEqF>;
+    case kNeF: return &leaf_float<L, kNeF>;
+    case kLtF: return &leaf_float<L, kLtF>;
+    case kLeF: return &leaf_float<L, kLeF>;
+    case kGtF: return &leaf_float<L, kGtF>;
+    case kGeF: return &leaf_float<L, kGeF>;
+    default: return &leaf_generic;
+  }
+}
+
+LeafFn pick_leaf(const Insn& in) {
+  if (in.op == kConst) return &leaf_const;
+  if (in.op == kStrEq) return &leaf_str<true>;
+  if (in.op == kStrNe) return &leaf_str<false>;
+  if (!op_loads(in.op)) return &leaf_generic;
+  if (in.op >= kEqF) {
+    if (in.conv != Conv::FloatToF64) return &leaf_generic;
+    if (in.a.op == LoadOp::F32) return pick_float<LoadOp::F32>(in.op);
+    if (in.a.op == LoadOp::F64) return pick_float<LoadOp::F64>(in.op);
+    return &leaf_generic;
+  }
+  switch (in.a.op) {
+    case LoadOp::U8: return pick_unsigned<LoadOp::U8>(in.op);
+    case LoadOp::U16: return pick_unsigned<LoadOp::U16>(in.op);
+    case LoadOp::U32: return pick_unsigned<LoadOp::U32>(in.op);
+    case LoadOp::U64: return pick_unsigned<LoadOp::U64>(in.op);
+    case LoadOp::Bool: return pick_unsigned<LoadOp::Bool>(in.op);
+    case LoadOp::S8: return pick_signed<LoadOp::S8>(in.op);
+    case LoadOp::S16: return pick_signed<LoadOp::S16>(in.op);
+    case LoadOp::S32: return pick_signed<LoadOp::S32>(in.op);
+    case LoadOp::S64: return pick_signed<LoadOp::S64>(in.op);
+    default: return &leaf_generic;
+  }
+}
+
+// The mask of matching entries in one block. `valid` has a bit per entry
+// of the block; `present` clears value-side tests of absent slots.
+inline uint64_t eval_block(const Program& p, const Block& b, uint64_t valid, uint64_t present) {
+  uint64_t st[kMaxBlockStack];
+  uint32_t sp = 0;
+  const BlockInsn* code = p.block.data();
+  const uint32_t n = static_cast<uint32_t>(p.block.size());
+  for (uint32_t pc = 0; pc < n; pc++) {
+    const BlockInsn& bi = code[pc];
+    switch (bi.op) {
+      case bLeaf: {
+        const Insn& in = p.code[bi.arg];
+        uint64_t m = bi.fn(p, in, b) & valid;
+        if (in.value_side) m &= present;
+        st[sp++] = m;
+        break;
+      }
+      case bNot: st[sp - 1] = ~st[sp - 1] & valid; break;
+      case bAnd: sp--; st[sp - 1] &= st[sp]; break;
+      case bOr: sp--; st[sp - 1] |= st[sp]; break;
+      case bJumpIfNone: if (st[sp - 1] == 0) pc = bi.arg - 1; break;
+      case bJumpIfAll: if (st[sp - 1] == valid) pc = bi.arg - 1; break;
+    }
+  }
+  return st[0];
+}
+
 // ---- parser -------------------------------------------------------------------
 
 struct Operand {
@@ -228,7 +447,7 @@ double literal_double(const Operand& o) {
 
 std::string describe(const Operand& o) {
   switch (o.kind) {
-    case Operand::Path: return "'" + o.path.text + "' (" + o.path.type_name + ")";
+    case Operand::Path: return "'" + o.path.text + "' (" + o.path.type_name() + ")";
     case Operand::Int: return "an integer literal";
     case Operand::Float: return "a float literal";
     case Operand::String: return "a string literal";
@@ -253,6 +472,10 @@ class Compiler {
   Result<std::shared_ptr<Program>> run() {
     prog_ = std::make_shared<Program>();
     prog_->expr = std::string(src_);
+    nodes_.reserve(8);
+    leaves_.reserve(4);
+    prog_->code.reserve(4);
+    prog_->block.reserve(8);
     Status st = advance();
     if (!st.ok()) return st.take_error();
     if (tok_.kind == Tok::End) return error_at(Code::Invalid, 1, "empty expression (write \"true\" to match every entry)");
@@ -264,7 +487,8 @@ class Compiler {
                       std::string("expected '&&', '||' or the end of the expression, found ") + tok_name(tok_.kind) +
                           hint);
     }
-    gen_root(root.value());
+    Status st2 = gen_root(root.value());
+    if (!st2.ok()) return st2.take_error();
     return prog_;
   }
 
@@ -379,10 +603,9 @@ class Compiler {
           o.mag = id == "true";
           return advance();
         }
-        ParsedPath pp;
-        Status st = parse_path(lx_, tok_, pp);
+        Status st = parse_path(lx_, tok_, path_);
         if (!st.ok()) return st;
-        auto r = resolve_parsed(m_, pp, src_);
+        auto r = resolve_parsed(m_, path_, src_);
         if (!r.ok()) return r.take_error();
         o.kind = Operand::Path;
         o.path = std::move(r.value());
@@ -433,10 +656,10 @@ class Compiler {
     const ResolvedPath& p = o.path;
     if (p.kind == PathKind::Composite) {
       std::string hint = p.text == "value" ? " (a member may be meant: value.value)" : "";
-      return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name +
+      return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name() +
                                                 "; only scalars and char arrays can be compared" + hint);
     }
-    return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name +
+    return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name() +
                                               ", which queries cannot read (integers wider than 8 bytes, "
                                               "floats other than 4 or 8 bytes, incomplete types)");
   }
@@ -451,23 +674,24 @@ class Compiler {
       case PathKind::Enum: case PathKind::Ptr:
         return loaded(p, kTruth, 0);
       case PathKind::Float32: case PathKind::Float64:
-        return error_at(Code::Type, o.column, "'" + p.text + "' is a float (" + p.type_name +
+        return error_at(Code::Type, o.column, "'" + p.text + "' is a float (" + p.type_name() +
                                                   "), which is not a condition by the as_bool rule; compare it "
                                                   "(e.g. " + p.text + " != 0)");
       case PathKind::CharArray:
-        return error_at(Code::Type, o.column, "'" + p.text + "' is a char array (" + p.type_name +
+        return error_at(Code::Type, o.column, "'" + p.text + "' is a char array (" + p.type_name() +
                                                   "), not a condition; compare it with a string");
       default:
         return not_comparable(o);
     }
   }
 
-  Result<Insn> compile_cmp(Operand a, Cmp op, Operand b, uint32_t op_col) {
-    if (is_literal(a) && is_literal(b)) return fold(a, op, b, op_col);
-    if (is_literal(a)) {
-      std::swap(a, b);
-      op = flip(op);
-    }
+  Result<Insn> compile_cmp(const Operand& lhs, Cmp op, const Operand& rhs, uint32_t op_col) {
+    if (is_literal(lhs) && is_literal(rhs)) return fold(lhs, op, rhs, op_col);
+    // path first: 5 < x becomes x > 5
+    const bool swap = is_literal(lhs);
+    const Operand& a = swap ? rhs : lhs;
+    const Operand& b = swap ? lhs : rhs;
+    if (swap) op = flip(op);
     if (b.kind == Operand::Path) return compile_pair(a, op, b, op_col);
     const ResolvedPath& p = a.path;
     if (p.kind == PathKind::Composite || p.kind == PathKind::Unsupported) return not_comparable(a);
@@ -501,9 +725,9 @@ class Compiler {
       return error_at(Code::Type, op_col, std::string("'") + cmp_text(op) +
                                               "' does not apply to strings (only == and != compare with a string)");
     if (p.kind == PathKind::Enum) {
-      std::vector<EnumVariant> vs;
-      enum_variants(*p.btf, p.type_id, vs);
-      const EnumVariant* hit = nullptr;
+      std::vector<BtfEnumerator> vs;
+      p.btf()->enumerators(p.type_id, vs);
+      const BtfEnumerator* hit = nullptr;
       for (auto& v : vs)
         if (v.name == b.s) {
           hit = &v;
@@ -512,7 +736,7 @@ class Compiler {
       if (hit == nullptr) {
         std::string names;
         for (size_t i = 0; i < vs.size(); i++) names += (i ? ", " : "") + std::string(vs[i].name);
-        return error_at(Code::NotFound, b.column, "no variant \"" + b.s + "\" in " + p.type_name + " ('" + p.text +
+        return error_at(Code::NotFound, b.column, "no variant \"" + b.s + "\" in " + p.type_name() + " ('" + p.text +
                                                       "'); variants: " + (names.empty() ? "(none)" : names));
       }
       const unsigned width = p.bit_size ? p.bit_size : p.size * 8;
@@ -654,7 +878,50 @@ class Compiler {
     }
   }
 
-  void gen_root(uint32_t root) {
+  // Postfix block program over the leaves already placed in code[] (in the
+  // same order as gen() placed them). Recursion depth = tree depth.
+  void bgen(uint32_t node, uint32_t& next_leaf, uint32_t depth, uint32_t& max_depth) {
+    const Node& n = nodes_[node];
+    auto& bp = prog_->block;
+    switch (n.kind) {
+      case NodeKind::Leaf: {
+        BlockInsn bi;
+        bi.op = bLeaf;
+        bi.arg = next_leaf++;
+        bi.fn = pick_leaf(prog_->code[bi.arg]);
+        bp.push_back(bi);
+        max_depth = std::max(max_depth, depth + 1);
+        return;
+      }
+      case NodeKind::Not:
+        bgen(n.first, next_leaf, depth, max_depth);
+        bp.push_back(BlockInsn{bNot, 0, nullptr});
+        return;
+      case NodeKind::And:
+      case NodeKind::Or: {
+        bgen(n.first, next_leaf, depth, max_depth);
+        // The jumps of this list are chained through their arg (kNone ends
+        // the chain) and all patched to the list's end.
+        uint32_t chain = kNone;
+        for (uint32_t c = nodes_[n.first].next; c != kNone; c = nodes_[c].next) {
+          const uint32_t j = static_cast<uint32_t>(bp.size());
+          bp.push_back(BlockInsn{n.kind == NodeKind::And ? bJumpIfNone : bJumpIfAll, chain, nullptr});
+          chain = j;
+          bgen(c, next_leaf, depth + 1, max_depth);
+          bp.push_back(BlockInsn{n.kind == NodeKind::And ? bAnd : bOr, 0, nullptr});
+        }
+        const uint32_t end = static_cast<uint32_t>(bp.size());
+        while (chain != kNone) {
+          const uint32_t prev = bp[chain].arg;
+          bp[chain].arg = end;
+          chain = prev;
+        }
+        return;
+      }
+    }
+  }
+
+  Status gen_root(uint32_t root) {
     labels_.assign(2, kNone);
     gen(root, kAccept, kReject);
     const uint32_t n = static_cast<uint32_t>(prog_->code.size());
@@ -664,8 +931,12 @@ class Compiler {
       in.jt = labels_[in.jt];
       in.jf = labels_[in.jf];
     }
-    // Slot presence only matters when some slot can be absent (or the CPU
-    // is out of range, which matches() handles with the checking loop).
+    uint32_t next_leaf = 0, max_depth = 0;
+    bgen(root, next_leaf, 0, max_depth);
+    if (max_depth > kMaxBlockStack)  // unreachable under the nesting cap; kept as a guard
+      return error_at(Code::Range, 1, "expression needs " + std::to_string(max_depth) +
+                                          " evaluation stack slots (at most " + std::to_string(kMaxBlockStack) + ")");
+    return {};
   }
 
   const MapInfo& m_;
@@ -677,20 +948,41 @@ class Compiler {
   std::vector<Node> nodes_;
   std::vector<Insn> leaves_;
   std::vector<uint32_t> labels_;
+  ParsedPath path_;  // reused by every path operand
 };
+
+// Calls on_block(mask, first_entry) for each block with a match until it
+// returns false. Bit j of mask = entry first_entry + j matches.
+template <typename F>
+void scan_blocks(const MapInfo& m, const Program& p, uint32_t cpu, F&& on_block) {
+  const bool check = m.percpu && m.percpu_absent != nullptr && p.reads_value;
+  const uint32_t n = m.entry_count;
+  Block b;
+  b.stride[0] = m.entry_stride;
+  b.stride[1] = m.key_size;
+  for (uint32_t e0 = 0; e0 < n; e0 += 64) {
+    b.cnt = std::min<uint32_t>(64, n - e0);
+    b.base[0] = value_base(m, e0, cpu);
+    b.base[1] = key_base(m, e0);
+    const uint64_t valid = b.cnt == 64 ? ~0ull : (1ull << b.cnt) - 1;
+    uint64_t present = ~0ull;
+    if (check) {
+      present = 0;
+      for (uint32_t j = 0; j < b.cnt; j++) present |= uint64_t(m.slot_present(e0 + j, cpu)) << j;
+    }
+    uint64_t mask = eval_block(p, b, valid, present);
+    if (mask != 0 && !on_block(mask, e0)) return;
+  }
+}
 
 // Calls on_match(entry) for each matching entry until it returns false.
 template <typename F>
 void scan(const MapInfo& m, const Program& p, uint32_t cpu, F&& on_match) {
-  const bool check = m.percpu && m.percpu_absent != nullptr && p.reads_value;
-  const uint32_t n = m.entry_count;
-  if (check) {
-    for (uint32_t e = 0; e < n; e++)
-      if (run<true>(p, value_base(m, e, cpu), key_base(m, e), m.slot_present(e, cpu)) && !on_match(e)) return;
-  } else {
-    for (uint32_t e = 0; e < n; e++)
-      if (run<false>(p, value_base(m, e, cpu), key_base(m, e), true) && !on_match(e)) return;
-  }
+  scan_blocks(m, p, cpu, [&](uint64_t mask, uint32_t e0) {
+    for (; mask != 0; mask &= mask - 1)
+      if (!on_match(e0 + static_cast<uint32_t>(std::countr_zero(mask)))) return false;
+    return true;
+  });
 }
 
 }  // namespace
@@ -735,8 +1027,8 @@ Result<uint32_t> Query::find(uint32_t cpu) const {
   Status st = check_cpu(cpu);
   if (!st.ok()) return st.take_error();
   uint32_t hit = kNoEntry;
-  scan(*map_, *prog_, cpu, [&](uint32_t e) {
-    hit = e;
+  scan_blocks(*map_, *prog_, cpu, [&](uint64_t mask, uint32_t e0) {
+    hit = e0 + static_cast<uint32_t>(std::countr_zero(mask));
     return false;
   });
   return hit;
@@ -757,8 +1049,8 @@ Result<uint64_t> Query::count(uint32_t cpu) const {
   Status st = check_cpu(cpu);
   if (!st.ok()) return st.take_error();
   uint64_t n = 0;
-  scan(*map_, *prog_, cpu, [&](uint32_t) {
-    n++;
+  scan_blocks(*map_, *prog_, cpu, [&](uint64_t mask, uint32_t) {
+    n += static_cast<uint64_t>(std::popcount(mask));
     return true;
   });
   return n;
@@ -782,7 +1074,7 @@ Result<uint32_t> Query::extreme_by(const ResolvedPath& key, uint32_t cpu, bool w
   Status st = check_cpu(cpu);
   if (!st.ok()) return st.take_error();
   if (!key.is_scalar())
-    return make_error(Code::Type, "'" + key.text + "' (" + key.type_name + ") is not a number; " +
+    return make_error(Code::Type, "'" + key.text + "' (" + key.type_name() + ") is not a number; " +
                                       (want_max ? "max_by" : "min_by") + " needs a numeric key");
   const uint64_t container = key.side == PathSide::Key ? m.key_size : m.value_size;
   if (uint64_t(key.offset) + key.size > container)

@@ -87,14 +87,6 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& map, const ParsedPath& p, std
 // Why a map side has no usable BTF, or "" when it has.
 std::string btf_missing_reason(const MapInfo& map, PathSide side);
 
-// Enum variants (name, value) of an ENUM/ENUM64 type; values sign-extended
-// for signed enums, zero-extended otherwise.
-struct EnumVariant {
-  std::string_view name;
-  uint64_t value;
-};
-void enum_variants(const Btf& btf, uint32_t enum_id, std::vector<EnumVariant>& out);
-
 // ---- loads -------------------------------------------------------------------
 // A fixed-offset load yielding the "bits" of a scalar: zero-extended for
 // unsigned kinds, sign-extended for signed ones (Int, signed Enum), 0/1 for

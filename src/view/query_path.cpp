@@ -12,6 +12,16 @@ namespace ktsnap {
 inline namespace v1 {
 namespace view {
 
+std::string ResolvedPath::type_name() const {
+  if (ctx == nullptr || ctx->btf == nullptr) return "";
+  std::string n = Value::typed(ctx, type_id, nullptr, 0).type_name();
+  if (bit_size > 0) {
+    n += ':';
+    n += std::to_string(bit_size);
+  }
+  return n;
+}
+
 const char* path_kind_name(PathKind k) {
   switch (k) {
     case PathKind::Int: return "int";
@@ -73,28 +83,6 @@ std::string btf_missing_reason(const MapInfo& m, PathSide side) {
            " (type id 0), so paths cannot be resolved on that side (BTF comes from a kernel built with "
            "CONFIG_DEBUG_INFO_BTF=y and BPF objects compiled with -g)";
   return "";
-}
-
-void enum_variants(const Btf& b, uint32_t id, std::vector<EnumVariant>& out) {
-  const struct btf_type* t = b.type(id);
-  if (t == nullptr) return;
-  uint16_t n = btf_vlen(t);
-  if (btf_kind(t) == BTF_KIND_ENUM) {
-    const struct btf_enum* e = btf_enum(t);
-    bool sgn = btf_kflag(t);
-    for (uint16_t i = 0; i < n; i++) {
-      const char* s = btf__name_by_offset(b.raw(), e[i].name_off);
-      uint64_t v = sgn ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e[i].val)))
-                       : static_cast<uint64_t>(static_cast<uint32_t>(e[i].val));
-      out.push_back({s ? std::string_view(s) : std::string_view(), v});
-    }
-  } else if (btf_kind(t) == BTF_KIND_ENUM64) {
-    const struct btf_enum64* e = btf_enum64(t);
-    for (uint16_t i = 0; i < n; i++) {
-      const char* s = btf__name_by_offset(b.raw(), e[i].name_off);
-      out.push_back({s ? std::string_view(s) : std::string_view(), btf_enum64_value(&e[i])});
-    }
-  }
 }
 
 Status parse_path(Lexer& lx, Token& t, ParsedPath& out) {
@@ -159,7 +147,7 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
   std::string missing = btf_missing_reason(m, p.side);
   if (!missing.empty()) return error_at(Code::Unsupported, p.column, missing);
   const Btf& b = *m.ctx->btf;
-  r.btf = &b;
+  r.ctx = m.ctx;
   const uint64_t container = p.side == PathSide::Key ? m.key_size : m.value_size;
   auto cur_r = peel_all(b, p.side == PathSide::Key ? m.key_type_id : m.value_type_id);
   if (!cur_r.ok()) return error_at(Code::Format, p.column, cur_r.error().message);
@@ -253,11 +241,9 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
   }
 
   r.type_id = cur;
-  r.type_name = type_label(m, cur);
   const BtfKind k = b.kind(cur);
   uint64_t size = 0;
   if (bf_size > 0) {
-    r.type_name += ":" + std::to_string(bf_size);
     if (bf_size > 64)
       return error_at(Code::Unsupported, p.column, "bitfield '" + r.text + "' is " + std::to_string(bf_size) +
                                                        " bits wide (at most 64 are supported)");
@@ -327,16 +313,16 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
         break;
     }
   }
+  r.offset = static_cast<uint32_t>(bitpos / 8);
+  r.size = static_cast<uint32_t>(size);
   if (r.kind != PathKind::Composite && r.kind != PathKind::Unsupported) {
-    uint64_t end = bitpos / 8 + size;
+    uint64_t end = uint64_t(r.offset) + size;
     if (end > container)
-      return error_at(Code::Range, p.column, "'" + r.text + "' (" + r.type_name + ") ends at byte " +
+      return error_at(Code::Range, p.column, "'" + r.text + "' (" + r.type_name() + ") ends at byte " +
                                                  std::to_string(end) + ", beyond the " + std::to_string(container) +
                                                  "-byte " + (p.side == PathSide::Key ? "key" : "value") +
                                                  " of map '" + std::string(m.name) + "'");
   }
-  r.offset = static_cast<uint32_t>(bitpos / 8);
-  r.size = static_cast<uint32_t>(size);
   return r;
 }
 
@@ -387,7 +373,7 @@ Result<Conv> conversion_for(const ResolvedPath& p, NumTarget t) {
   PathKind kind = p.kind;
   if (kind == PathKind::Enum && p.bit_size > 0) kind = p.is_signed ? PathKind::Int : PathKind::Uint;
   auto no = [&]() {
-    return make_error(Code::Type, "'" + p.text + "' (" + path_kind_name(p.kind) + ", " + p.type_name +
+    return make_error(Code::Type, "'" + p.text + "' (" + path_kind_name(p.kind) + ", " + p.type_name() +
                                       ") cannot be read as " + target_name(t));
   };
   switch (t) {

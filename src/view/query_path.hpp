@@ -58,11 +58,13 @@ struct ResolvedPath {
   uint8_t bit_size = 0;    // bitfields: width in bits; 0 = not a bitfield
   bool is_signed = false;  // Int and signed Enum
   uint32_t type_id = 0;    // peeled BTF type of the leaf
-  const Btf* btf = nullptr;
+  const ValueContext* ctx = nullptr;  // the map's (owned by the report)
   std::string text;        // the path as written (for messages)
-  std::string type_name;   // "u32", "enum kt_state", "char[16]", "u32:5" ...
 
   bool is_scalar() const { return kind <= PathKind::Float64 || kind == PathKind::Ptr; }
+  const Btf* btf() const { return ctx ? ctx->btf : nullptr; }
+  // "unsigned int", "enum kt_state", "char[16]", "int:5" (made on demand).
+  std::string type_name() const;
 };
 
 // Resolves `path` against `map`. Errors name the 1-based column inside

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,8 @@ std::vector<Rec> recs() {
 
 // Per-CPU values: [entry][cpu]; absent slots listed separately.
 constexpr uint32_t kCpus = 4;
+constexpr uint32_t kManyEntries = 300;  // 4 full blocks of 64 and one of 44
+constexpr uint32_t kManyPcpu = 150;
 std::vector<std::vector<Pc>> pcs() {
   return {
       {{kU64Max, kI64Max, 1.0}, {1, 1, kNaN}, {0, -1, 3.0}, {0, 0, 2.0}},
@@ -212,6 +215,44 @@ const Synth& synth() {
     add("pcpu", kMapTypePercpuHash, static_cast<uint32_t>(t.pc), sizeof(Pc), kCpus, keys, values, bits);
     // the same per-CPU data with every slot captured
     add("pcpu_full", kMapTypePercpuHash, static_cast<uint32_t>(t.pc), sizeof(Pc), kCpus, keys, values);
+
+    // Many entries (several 64-entry blocks and a partial one) of random
+    // records, and a per-CPU map with random absent slots, for the
+    // differential test of bulk evaluation against matches().
+    std::mt19937_64 rng(42);
+    auto pick = [&](std::initializer_list<uint64_t> xs) { return *(xs.begin() + rng() % xs.size()); };
+    keys.clear();
+    values.clear();
+    for (uint32_t i = 0; i < kManyEntries; i++) {
+      append(keys, i);
+      Rec r{};
+      r.big = pick({0, 1, 7, 100, 1ull << 63, kU64Max, rng()});
+      r.neg = static_cast<int64_t>(pick({0, 1, 7, static_cast<uint64_t>(-1), static_cast<uint64_t>(kI64Min),
+                                         static_cast<uint64_t>(kI64Max), rng()}));
+      r.eu = pick({1, 0x8000000000000001ull, kU64Max});
+      r.es = rng() % 2 ? -5 : 5;
+      r.e32 = static_cast<uint32_t>(pick({1, 0x80000000u}));
+      r.ch = static_cast<uint8_t>(pick({0, 'a', 'b', 'z'}));
+      r.flag = static_cast<uint8_t>(pick({0, 1, 2}));
+      r.tri = static_cast<uint8_t>(pick({0, 5, 7}));
+      r.d = std::bit_cast<double>(pick({std::bit_cast<uint64_t>(1.5), std::bit_cast<uint64_t>(kNaN),
+                                        std::bit_cast<uint64_t>(-0.0), std::bit_cast<uint64_t>(-3.25)}));
+      append(values, r);
+    }
+    add("many", kMapTypeHash, static_cast<uint32_t>(t.rec), sizeof(Rec), 0, keys, values);
+    keys.clear();
+    values.clear();
+    std::vector<uint8_t> many_bits((kManyPcpu * kCpus + 7) / 8, 0);
+    for (uint32_t e = 0; e < kManyPcpu; e++) {
+      append(keys, e);
+      for (uint32_t c = 0; c < kCpus; c++) {
+        Pc v{pick({0, 5, kU64Max}), static_cast<int64_t>(pick({0, 5, static_cast<uint64_t>(-5)})),
+             rng() % 2 ? 1.0 : kNaN};
+        append(values, v);
+        if (rng() % 4 == 0) many_bits[(e * kCpus + c) / 8] |= uint8_t(1u << ((e * kCpus + c) % 8));
+      }
+    }
+    add("many_pcpu", kMapTypePercpuHash, static_cast<uint32_t>(t.pc), sizeof(Pc), kCpus, keys, values, many_bits);
 
     auto buf = b.finish();
     if (!buf.ok()) {
@@ -614,6 +655,58 @@ TEST(ViewQuerySynth, AggregatesSaturateAndSkipAbsentSlots) {
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->u64(AggOp::Sum, 1).value(), 36u);
   EXPECT_EQ(full->u64(AggOp::Sum, 2).value(), 12u);
+}
+
+// Bulk operations evaluate 64 entries at a time (block masks, short-circuit
+// jumps per block); matches() runs the per-entry jump program. Random
+// expressions over several blocks and absent slots must agree exactly.
+std::string random_expr(std::mt19937_64& rng, const std::vector<std::string>& leaves, int depth) {
+  uint64_t r = rng() % 10;
+  if (depth <= 0 || r < 4) return leaves[rng() % leaves.size()];
+  if (r < 5) return "!" + random_expr(rng, leaves, depth - 1);
+  if (r < 6) return "(" + random_expr(rng, leaves, depth - 1) + ")";
+  std::string s = "(" + random_expr(rng, leaves, depth - 1);
+  int n = 1 + static_cast<int>(rng() % 3);
+  for (int i = 0; i < n; i++) s += (r < 8 ? " && " : " || ") + random_expr(rng, leaves, depth - 1);
+  return s + ")";
+}
+
+void differential(const MapInfo& m, const std::vector<std::string>& leaves, uint32_t cpus, int rounds) {
+  std::mt19937_64 rng(1234);
+  uint64_t total_matches = 0;
+  for (int round = 0; round < rounds; round++) {
+    std::string e = random_expr(rng, leaves, 4);
+    auto q = Query::compile(m, e);
+    ASSERT_TRUE(q.ok()) << e << ": " << q.error().message;
+    for (uint32_t cpu = 0; cpu < cpus; cpu++) {
+      std::vector<uint32_t> want;
+      for (uint32_t i = 0; i < m.entry_count; i++)
+        if (q->matches(i, cpu)) want.push_back(i);
+      std::vector<uint32_t> got;
+      ASSERT_TRUE(q->filter(got, cpu).ok());
+      ASSERT_EQ(got, want) << e << " cpu " << cpu;
+      EXPECT_EQ(q->count(cpu).value(), want.size()) << e;
+      EXPECT_EQ(q->find(cpu).value(), want.empty() ? kNoEntry : want.front()) << e;
+      total_matches += want.size();
+    }
+  }
+  EXPECT_GT(total_matches, 0u);
+}
+
+TEST(ViewQuerySynth, BlockEvaluationAgreesWithMatches) {
+  const MapInfo& many = synth().map("many");
+  ASSERT_EQ(many.entry_count, kManyEntries);
+  differential(many,
+               {"big > 100", "big == 18446744073709551615", "big != -1", "neg < 0", "neg >= 7", "neg < big",
+                "big == neg", "eu == \"HIGH\"", "eu > 9223372036854775807", "es < 0", "e32 == \"BIG32\"",
+                "ch == 97", "ch", "!flag", "flag == 1", "tri == \"T5\"", "tri", "d > 1.0", "d != d", "d == 0",
+                "d < -1", "key < 100", "key >= 250", "key == 299", "key > big", "neg < 7.5", "true", "false",
+                "big > 1e19", "d < key"},
+               1, 400);
+  const MapInfo& pc = synth().map("many_pcpu");
+  differential(pc, {"u == 5", "u > 4", "u", "i < 0", "i == 5", "d == 1.0", "d != d", "key < 70", "key == 149",
+                    "key >= 64", "u == key", "i < d", "true", "!(u == 0)"},
+               kCpus, 300);
 }
 
 TEST(ViewQuerySynth, AggregatesRefuseOtherShapes) {

@@ -312,7 +312,8 @@ TEST(ViewQuery, ResolvedPathsDescribeTheirLocation) {
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->kind, view::PathKind::Uint);
   EXPECT_EQ(p->size, 4u);
-  EXPECT_EQ(p->type_name, "unsigned int");
+  EXPECT_EQ(p->type_name(), "unsigned int");
+  EXPECT_EQ(view::resolve_path(tasks(), "bits.sv")->type_name(), "int:5");
   auto sv = view::resolve_path(tasks(), "bits.sv");
   ASSERT_TRUE(sv.ok());
   EXPECT_EQ(sv->kind, view::PathKind::Int);
