@@ -8,13 +8,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 libdir=$(dirname "$(find "$tmp/prefix" -name 'libktsnap.so.1' | head -n1)")
+# A sanitized build (KTSNAP_SANITIZE) needs its ASan runtime loaded first
+# by the plain consumer programs.
+asan=$(ldd "$libdir/libktsnap.so.1" | awk '/libasan/ {print $3}')
+run() { LD_LIBRARY_PATH=$libdir LD_PRELOAD=${asan:-} ASAN_OPTIONS=detect_leaks=0 "$@"; }
 cmake -S "$src/tests/install/consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
-out=$(LD_LIBRARY_PATH=$libdir "$tmp/cm/consumer" "$report")
+out=$(run "$tmp/cm/consumer" "$report")
 echo "find_package consumer: $out"
 [ "$out" = "9 maps" ]
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 cc -std=c99 -Wall -Wextra -Werror -o "$tmp/pc-consumer" "$src/tests/install/consumer/main.c" $(pkg-config --cflags --libs libktsnap)
-out=$(LD_LIBRARY_PATH=$libdir "$tmp/pc-consumer" "$report")
+out=$(run "$tmp/pc-consumer" "$report")
 echo "pkg-config consumer: $out"
 [ "$out" = "9 maps" ]
