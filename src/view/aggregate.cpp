@@ -35,15 +35,24 @@ struct Acc {
   void add(uint64_t bits) {
     switch (t) {
       case NumTarget::U64: {
-        if (!any) { u = bits; break; }
-        if (op == AggOp::Sum) u = (u + bits < u) ? UINT64_MAX : u + bits;
-        else if (op == AggOp::Max) u = std::max(u, bits);
-        else u = std::min(u, bits);
+        if (!any) {
+          u = bits;
+          break;
+        }
+        if (op == AggOp::Sum)
+          u = (u + bits < u) ? UINT64_MAX : u + bits;
+        else if (op == AggOp::Max)
+          u = std::max(u, bits);
+        else
+          u = std::min(u, bits);
         break;
       }
       case NumTarget::I64: {
         int64_t x = static_cast<int64_t>(bits);
-        if (!any) { i = x; break; }
+        if (!any) {
+          i = x;
+          break;
+        }
         if (op == AggOp::Sum) {
           int64_t r;
           if (__builtin_add_overflow(i, x, &r)) r = x > 0 ? INT64_MAX : INT64_MIN;
@@ -57,11 +66,18 @@ struct Acc {
       }
       case NumTarget::F64: {
         double x = std::bit_cast<double>(bits);
-        if (!any) { d = x; break; }
-        if (op == AggOp::Sum) d += x;
-        else if (std::isnan(d)) d = x;
-        else if (std::isnan(x)) break;
-        else d = op == AggOp::Max ? std::max(d, x) : std::min(d, x);
+        if (!any) {
+          d = x;
+          break;
+        }
+        if (op == AggOp::Sum)
+          d += x;
+        else if (std::isnan(d))
+          d = x;
+        else if (std::isnan(x))
+          break;
+        else
+          d = op == AggOp::Max ? std::max(d, x) : std::min(d, x);
         break;
       }
     }
@@ -69,9 +85,12 @@ struct Acc {
   }
   uint64_t bits() const {
     switch (t) {
-      case NumTarget::U64: return u;
-      case NumTarget::I64: return static_cast<uint64_t>(i);
-      case NumTarget::F64: return std::bit_cast<uint64_t>(d);
+      case NumTarget::U64:
+        return u;
+      case NumTarget::I64:
+        return static_cast<uint64_t>(i);
+      case NumTarget::F64:
+        return std::bit_cast<uint64_t>(d);
     }
     return 0;
   }
@@ -112,8 +131,10 @@ Code aggregate_entry(const MapInfo& m, const ResolvedPath& p, const RawLoad& l, 
 
 template <typename T>
 inline T from_bits(uint64_t b) {
-  if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(b);
-  else return static_cast<T>(b);
+  if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<double>(b);
+  else
+    return static_cast<T>(b);
 }
 
 Status check_op(AggOp op) {
@@ -125,8 +146,8 @@ Status check_op(AggOp op) {
 Result<uint64_t> one(const MapInfo& m, const ResolvedPath& p, NumTarget t, AggOp op, uint32_t e) {
   if (Status st = check_op(op); !st.ok()) return st.take_error();
   if (e >= m.entry_count)
-    return make_error(Code::Range, "map '" + std::string(m.name) + "': entry " + std::to_string(e) +
-                                       " out of range (" + std::to_string(m.entry_count) + " entries)");
+    return make_error(Code::Range, "map '" + std::string(m.name) + "': entry " + std::to_string(e) + " out of range (" +
+                                       std::to_string(m.entry_count) + " entries)");
   auto c = conversion_for(p, t);
   if (!c.ok()) return c.take_error();
   uint64_t out = 0;

@@ -16,12 +16,16 @@ using namespace query_detail;
 
 namespace {
 
-NumTarget target_of(ColumnType t) { return static_cast<NumTarget>(static_cast<uint32_t>(t)); }
+NumTarget target_of(ColumnType t) {
+  return static_cast<NumTarget>(static_cast<uint32_t>(t));
+}
 
 template <typename T>
 inline T from_bits(uint64_t b) {
-  if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(b);
-  else return static_cast<T>(b);
+  if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<double>(b);
+  else
+    return static_cast<T>(b);
 }
 
 template <LoadOp Op>
@@ -33,10 +37,14 @@ inline uint64_t load_fixed(const uint8_t* base, const RawLoad& l) {
 
 template <Conv C>
 inline uint64_t convert_total(LoadOp op, uint64_t bits) {
-  if constexpr (C == Conv::Same) return bits;
-  else if constexpr (C == Conv::SignedToF64) return std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(bits)));
-  else if constexpr (C == Conv::UnsignedToF64) return std::bit_cast<uint64_t>(static_cast<double>(bits));
-  else return std::bit_cast<uint64_t>(float_of(op, bits));
+  if constexpr (C == Conv::Same)
+    return bits;
+  else if constexpr (C == Conv::SignedToF64)
+    return std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(bits)));
+  else if constexpr (C == Conv::UnsignedToF64)
+    return std::bit_cast<uint64_t>(static_cast<double>(bits));
+  else
+    return std::bit_cast<uint64_t>(float_of(op, bits));
 }
 
 // Every entry present, a conversion that cannot fail.
@@ -57,12 +65,32 @@ void fast_loop(const MapInfo& m, uint32_t cpu, const RawLoad& l, bool value_side
 template <typename T, Conv C>
 void fast_dispatch(const MapInfo& m, uint32_t cpu, const RawLoad& l, bool value_side, T* out) {
   switch (l.op) {
-#define KTSNAP_CASE(op) \
-  case LoadOp::op: return fast_loop<T, LoadOp::op, C>(m, cpu, l, value_side, out);
-    KTSNAP_CASE(U8) KTSNAP_CASE(U16) KTSNAP_CASE(U32) KTSNAP_CASE(U64)
-    KTSNAP_CASE(S8) KTSNAP_CASE(S16) KTSNAP_CASE(S32) KTSNAP_CASE(S64)
-    KTSNAP_CASE(BitsU) KTSNAP_CASE(BitsS) KTSNAP_CASE(Bool) KTSNAP_CASE(F32) KTSNAP_CASE(F64)
-#undef KTSNAP_CASE
+    case LoadOp::U8:
+      return fast_loop<T, LoadOp::U8, C>(m, cpu, l, value_side, out);
+    case LoadOp::U16:
+      return fast_loop<T, LoadOp::U16, C>(m, cpu, l, value_side, out);
+    case LoadOp::U32:
+      return fast_loop<T, LoadOp::U32, C>(m, cpu, l, value_side, out);
+    case LoadOp::U64:
+      return fast_loop<T, LoadOp::U64, C>(m, cpu, l, value_side, out);
+    case LoadOp::S8:
+      return fast_loop<T, LoadOp::S8, C>(m, cpu, l, value_side, out);
+    case LoadOp::S16:
+      return fast_loop<T, LoadOp::S16, C>(m, cpu, l, value_side, out);
+    case LoadOp::S32:
+      return fast_loop<T, LoadOp::S32, C>(m, cpu, l, value_side, out);
+    case LoadOp::S64:
+      return fast_loop<T, LoadOp::S64, C>(m, cpu, l, value_side, out);
+    case LoadOp::BitsU:
+      return fast_loop<T, LoadOp::BitsU, C>(m, cpu, l, value_side, out);
+    case LoadOp::BitsS:
+      return fast_loop<T, LoadOp::BitsS, C>(m, cpu, l, value_side, out);
+    case LoadOp::Bool:
+      return fast_loop<T, LoadOp::Bool, C>(m, cpu, l, value_side, out);
+    case LoadOp::F32:
+      return fast_loop<T, LoadOp::F32, C>(m, cpu, l, value_side, out);
+    case LoadOp::F64:
+      return fast_loop<T, LoadOp::F64, C>(m, cpu, l, value_side, out);
   }
 }
 
@@ -71,8 +99,9 @@ Result<ColumnResult> read(const MapInfo& m, const ResolvedPath& p, ColumnType ty
                           std::span<int32_t> status, uint32_t cpu) {
   const uint32_t n = m.entry_count;
   if (out.size() < n)
-    return make_error(Code::Invalid, "output array of " + std::to_string(out.size()) + " elements is shorter than map '" +
-                                         std::string(m.name) + "' (" + std::to_string(n) + " entries)");
+    return make_error(Code::Invalid, "output array of " + std::to_string(out.size()) +
+                                         " elements is shorter than map '" + std::string(m.name) + "' (" +
+                                         std::to_string(n) + " entries)");
   if (!status.empty() && status.size() < n)
     return make_error(Code::Invalid, "status array of " + std::to_string(status.size()) +
                                          " elements is shorter than map '" + std::string(m.name) + "' (" +
@@ -94,10 +123,18 @@ Result<ColumnResult> read(const MapInfo& m, const ResolvedPath& p, ColumnType ty
   const bool total = c != Conv::NonNegative && c != Conv::AtMostI64Max;
   if (total && !check) {
     switch (c) {
-      case Conv::Same: fast_dispatch<T, Conv::Same>(m, cpu, l, value_side, out.data()); break;
-      case Conv::SignedToF64: fast_dispatch<T, Conv::SignedToF64>(m, cpu, l, value_side, out.data()); break;
-      case Conv::UnsignedToF64: fast_dispatch<T, Conv::UnsignedToF64>(m, cpu, l, value_side, out.data()); break;
-      default: fast_dispatch<T, Conv::FloatToF64>(m, cpu, l, value_side, out.data()); break;
+      case Conv::Same:
+        fast_dispatch<T, Conv::Same>(m, cpu, l, value_side, out.data());
+        break;
+      case Conv::SignedToF64:
+        fast_dispatch<T, Conv::SignedToF64>(m, cpu, l, value_side, out.data());
+        break;
+      case Conv::UnsignedToF64:
+        fast_dispatch<T, Conv::UnsignedToF64>(m, cpu, l, value_side, out.data());
+        break;
+      default:
+        fast_dispatch<T, Conv::FloatToF64>(m, cpu, l, value_side, out.data());
+        break;
     }
     if (!status.empty()) std::fill(status.begin(), status.begin() + n, 0);
     return res;
@@ -189,7 +226,9 @@ Result<uint64_t> Column::one(uint32_t entry, uint32_t cpu, ColumnType t) const {
   return r;
 }
 
-Result<uint64_t> Column::u64(uint32_t entry, uint32_t cpu) const { return one(entry, cpu, ColumnType::U64); }
+Result<uint64_t> Column::u64(uint32_t entry, uint32_t cpu) const {
+  return one(entry, cpu, ColumnType::U64);
+}
 Result<int64_t> Column::i64(uint32_t entry, uint32_t cpu) const {
   auto r = one(entry, cpu, ColumnType::I64);
   if (!r.ok()) return r.take_error();

@@ -37,35 +37,52 @@ const char* cmp_text(Cmp c) {
 // Operand order swapped: 5 < x  ==  x > 5.
 Cmp flip(Cmp c) {
   switch (c) {
-    case Cmp::Lt: return Cmp::Gt;
-    case Cmp::Le: return Cmp::Ge;
-    case Cmp::Gt: return Cmp::Lt;
-    case Cmp::Ge: return Cmp::Le;
-    default: return c;
+    case Cmp::Lt:
+      return Cmp::Gt;
+    case Cmp::Le:
+      return Cmp::Ge;
+    case Cmp::Gt:
+      return Cmp::Lt;
+    case Cmp::Ge:
+      return Cmp::Le;
+    default:
+      return c;
   }
 }
 
 // Three-way result -> comparison outcome.
 inline bool outcome(Cmp c, int three_way) {
   switch (c) {
-    case Cmp::Eq: return three_way == 0;
-    case Cmp::Ne: return three_way != 0;
-    case Cmp::Lt: return three_way < 0;
-    case Cmp::Le: return three_way <= 0;
-    case Cmp::Gt: return three_way > 0;
-    case Cmp::Ge: return three_way >= 0;
+    case Cmp::Eq:
+      return three_way == 0;
+    case Cmp::Ne:
+      return three_way != 0;
+    case Cmp::Lt:
+      return three_way < 0;
+    case Cmp::Le:
+      return three_way <= 0;
+    case Cmp::Gt:
+      return three_way > 0;
+    case Cmp::Ge:
+      return three_way >= 0;
   }
   return false;
 }
 
 inline bool outcome_f(Cmp c, double a, double b) {
   switch (c) {
-    case Cmp::Eq: return a == b;
-    case Cmp::Ne: return a != b;
-    case Cmp::Lt: return a < b;
-    case Cmp::Le: return a <= b;
-    case Cmp::Gt: return a > b;
-    case Cmp::Ge: return a >= b;
+    case Cmp::Eq:
+      return a == b;
+    case Cmp::Ne:
+      return a != b;
+    case Cmp::Lt:
+      return a < b;
+    case Cmp::Le:
+      return a <= b;
+    case Cmp::Gt:
+      return a > b;
+    case Cmp::Ge:
+      return a >= b;
   }
   return false;
 }
@@ -84,13 +101,31 @@ inline int cmp_mixed(uint64_t a, bool a_signed, uint64_t b, bool b_signed) {
 enum Op : uint8_t {
   kConst = 0,  // imm != 0
   kTruth,      // loaded bits != 0
-  kEqU, kNeU, kLtU, kLeU, kGtU, kGeU,
-  kEqS, kNeS, kLtS, kLeS, kGtS, kGeS,
-  kEqF, kNeF, kLtF, kLeF, kGtF, kGeF,
-  kStrEq, kStrNe,  // char array vs literal in the pool
-  kPair,           // path vs path: pairs[aux]
+  kEqU,
+  kNeU,
+  kLtU,
+  kLeU,
+  kGtU,
+  kGeU,
+  kEqS,
+  kNeS,
+  kLtS,
+  kLeS,
+  kGtS,
+  kGeS,
+  kEqF,
+  kNeF,
+  kLtF,
+  kLeF,
+  kGtF,
+  kGeF,
+  kStrEq,
+  kStrNe,  // char array vs literal in the pool
+  kPair,   // path vs path: pairs[aux]
 };
-inline bool op_loads(uint8_t op) { return op >= kTruth && op <= kGeF; }
+inline bool op_loads(uint8_t op) {
+  return op >= kTruth && op <= kGeF;
+}
 
 struct Insn {
   uint8_t op = kConst;
@@ -153,10 +188,14 @@ bool signed_load(LoadOp op) {
 
 inline double to_double(Conv c, LoadOp op, uint64_t bits) {
   switch (c) {
-    case Conv::FloatToF64: return float_of(op, bits);
-    case Conv::SignedToF64: return static_cast<double>(static_cast<int64_t>(bits));
-    case Conv::UnsignedToF64: return static_cast<double>(bits);
-    default: return static_cast<double>(bits);
+    case Conv::FloatToF64:
+      return float_of(op, bits);
+    case Conv::SignedToF64:
+      return static_cast<double>(static_cast<int64_t>(bits));
+    case Conv::UnsignedToF64:
+      return static_cast<double>(bits);
+    default:
+      return static_cast<double>(bits);
   }
 }
 
@@ -189,26 +228,46 @@ inline bool test(const Program& p, const Insn& in, const uint8_t* const* bases) 
   uint64_t v = 0;
   if (op_loads(in.op)) v = load_bits(bases[in.side], in.a);
   switch (in.op) {
-    case kConst: return in.imm != 0;
-    case kTruth: return v != 0;
-    case kEqU: return v == in.imm;
-    case kNeU: return v != in.imm;
-    case kLtU: return v < in.imm;
-    case kLeU: return v <= in.imm;
-    case kGtU: return v > in.imm;
-    case kGeU: return v >= in.imm;
-    case kEqS: return static_cast<int64_t>(v) == static_cast<int64_t>(in.imm);
-    case kNeS: return static_cast<int64_t>(v) != static_cast<int64_t>(in.imm);
-    case kLtS: return static_cast<int64_t>(v) < static_cast<int64_t>(in.imm);
-    case kLeS: return static_cast<int64_t>(v) <= static_cast<int64_t>(in.imm);
-    case kGtS: return static_cast<int64_t>(v) > static_cast<int64_t>(in.imm);
-    case kGeS: return static_cast<int64_t>(v) >= static_cast<int64_t>(in.imm);
-    case kEqF: return to_double(in.conv, in.a.op, v) == std::bit_cast<double>(in.imm);
-    case kNeF: return to_double(in.conv, in.a.op, v) != std::bit_cast<double>(in.imm);
-    case kLtF: return to_double(in.conv, in.a.op, v) < std::bit_cast<double>(in.imm);
-    case kLeF: return to_double(in.conv, in.a.op, v) <= std::bit_cast<double>(in.imm);
-    case kGtF: return to_double(in.conv, in.a.op, v) > std::bit_cast<double>(in.imm);
-    case kGeF: return to_double(in.conv, in.a.op, v) >= std::bit_cast<double>(in.imm);
+    case kConst:
+      return in.imm != 0;
+    case kTruth:
+      return v != 0;
+    case kEqU:
+      return v == in.imm;
+    case kNeU:
+      return v != in.imm;
+    case kLtU:
+      return v < in.imm;
+    case kLeU:
+      return v <= in.imm;
+    case kGtU:
+      return v > in.imm;
+    case kGeU:
+      return v >= in.imm;
+    case kEqS:
+      return static_cast<int64_t>(v) == static_cast<int64_t>(in.imm);
+    case kNeS:
+      return static_cast<int64_t>(v) != static_cast<int64_t>(in.imm);
+    case kLtS:
+      return static_cast<int64_t>(v) < static_cast<int64_t>(in.imm);
+    case kLeS:
+      return static_cast<int64_t>(v) <= static_cast<int64_t>(in.imm);
+    case kGtS:
+      return static_cast<int64_t>(v) > static_cast<int64_t>(in.imm);
+    case kGeS:
+      return static_cast<int64_t>(v) >= static_cast<int64_t>(in.imm);
+    case kEqF:
+      return to_double(in.conv, in.a.op, v) == std::bit_cast<double>(in.imm);
+    case kNeF:
+      return to_double(in.conv, in.a.op, v) != std::bit_cast<double>(in.imm);
+    case kLtF:
+      return to_double(in.conv, in.a.op, v) < std::bit_cast<double>(in.imm);
+    case kLeF:
+      return to_double(in.conv, in.a.op, v) <= std::bit_cast<double>(in.imm);
+    case kGtF:
+      return to_double(in.conv, in.a.op, v) > std::bit_cast<double>(in.imm);
+    case kGeF:
+      return to_double(in.conv, in.a.op, v) >= std::bit_cast<double>(in.imm);
     case kStrEq:
     case kStrNe: {
       // C string of the array (up to its first NUL) equals the literal.
@@ -217,7 +276,8 @@ inline bool test(const Program& p, const Insn& in, const uint8_t* const* bases) 
       bool eq = L <= N && std::memcmp(s, p.pool.data() + in.imm, L) == 0 && (L == N || s[L] == 0);
       return in.op == kStrEq ? eq : !eq;
     }
-    case kPair: return eval_pair(p.pairs[in.aux], bases);
+    case kPair:
+      return eval_pair(p.pairs[in.aux], bases);
   }
   return false;
 }
@@ -248,29 +308,48 @@ inline uint64_t load_fixed(const uint8_t* base, const RawLoad& l) {
 
 template <uint8_t O>
 inline bool compare_int(uint64_t v, uint64_t imm) {
-  if constexpr (O == kTruth) return v != 0;
-  else if constexpr (O == kEqU) return v == imm;
-  else if constexpr (O == kNeU) return v != imm;
-  else if constexpr (O == kLtU) return v < imm;
-  else if constexpr (O == kLeU) return v <= imm;
-  else if constexpr (O == kGtU) return v > imm;
-  else if constexpr (O == kGeU) return v >= imm;
-  else if constexpr (O == kEqS) return static_cast<int64_t>(v) == static_cast<int64_t>(imm);
-  else if constexpr (O == kNeS) return static_cast<int64_t>(v) != static_cast<int64_t>(imm);
-  else if constexpr (O == kLtS) return static_cast<int64_t>(v) < static_cast<int64_t>(imm);
-  else if constexpr (O == kLeS) return static_cast<int64_t>(v) <= static_cast<int64_t>(imm);
-  else if constexpr (O == kGtS) return static_cast<int64_t>(v) > static_cast<int64_t>(imm);
-  else return static_cast<int64_t>(v) >= static_cast<int64_t>(imm);
+  if constexpr (O == kTruth)
+    return v != 0;
+  else if constexpr (O == kEqU)
+    return v == imm;
+  else if constexpr (O == kNeU)
+    return v != imm;
+  else if constexpr (O == kLtU)
+    return v < imm;
+  else if constexpr (O == kLeU)
+    return v <= imm;
+  else if constexpr (O == kGtU)
+    return v > imm;
+  else if constexpr (O == kGeU)
+    return v >= imm;
+  else if constexpr (O == kEqS)
+    return static_cast<int64_t>(v) == static_cast<int64_t>(imm);
+  else if constexpr (O == kNeS)
+    return static_cast<int64_t>(v) != static_cast<int64_t>(imm);
+  else if constexpr (O == kLtS)
+    return static_cast<int64_t>(v) < static_cast<int64_t>(imm);
+  else if constexpr (O == kLeS)
+    return static_cast<int64_t>(v) <= static_cast<int64_t>(imm);
+  else if constexpr (O == kGtS)
+    return static_cast<int64_t>(v) > static_cast<int64_t>(imm);
+  else
+    return static_cast<int64_t>(v) >= static_cast<int64_t>(imm);
 }
 
 template <uint8_t O>
 inline bool compare_float(double v, double imm) {
-  if constexpr (O == kEqF) return v == imm;
-  else if constexpr (O == kNeF) return v != imm;
-  else if constexpr (O == kLtF) return v < imm;
-  else if constexpr (O == kLeF) return v <= imm;
-  else if constexpr (O == kGtF) return v > imm;
-  else return v >= imm;
+  if constexpr (O == kEqF)
+    return v == imm;
+  else if constexpr (O == kNeF)
+    return v != imm;
+  else if constexpr (O == kLtF)
+    return v < imm;
+  else if constexpr (O == kLeF)
+    return v <= imm;
+  else if constexpr (O == kGtF)
+    return v > imm;
+  else
+    return v >= imm;
 }
 
 template <LoadOp L, uint8_t O>
@@ -328,7 +407,8 @@ uint64_t leaf_str(const Program& p, const Insn& in, const Block& b) {
   const uint8_t first = L ? lit[0] : 0;
   for (uint32_t j = 0; j < b.cnt; j++) {
     const uint8_t* s = base + j * stride;
-    bool eq = s[0] == first && (L == 0 || ((L == 1 || std::memcmp(s + 1, lit + 1, L - 1) == 0) && (L == N || s[L] == 0)));
+    bool eq =
+        s[0] == first && (L == 0 || ((L == 1 || std::memcmp(s + 1, lit + 1, L - 1) == 0) && (L == N || s[L] == 0)));
     m |= uint64_t(eq == kEq) << j;
   }
   return m;
@@ -337,41 +417,64 @@ uint64_t leaf_str(const Program& p, const Insn& in, const Block& b) {
 template <LoadOp L>
 LeafFn pick_unsigned(uint8_t op) {
   switch (op) {
-    case kTruth: return &leaf_int<L, kTruth>;
-    case kEqU: return &leaf_int<L, kEqU>;
-    case kNeU: return &leaf_int<L, kNeU>;
-    case kLtU: return &leaf_int<L, kLtU>;
-    case kLeU: return &leaf_int<L, kLeU>;
-    case kGtU: return &leaf_int<L, kGtU>;
-    case kGeU: return &leaf_int<L, kGeU>;
-    default: return &leaf_generic;
+    case kTruth:
+      return &leaf_int<L, kTruth>;
+    case kEqU:
+      return &leaf_int<L, kEqU>;
+    case kNeU:
+      return &leaf_int<L, kNeU>;
+    case kLtU:
+      return &leaf_int<L, kLtU>;
+    case kLeU:
+      return &leaf_int<L, kLeU>;
+    case kGtU:
+      return &leaf_int<L, kGtU>;
+    case kGeU:
+      return &leaf_int<L, kGeU>;
+    default:
+      return &leaf_generic;
   }
 }
 
 template <LoadOp L>
 LeafFn pick_signed(uint8_t op) {
   switch (op) {
-    case kTruth: return &leaf_int<L, kTruth>;
-    case kEqS: return &leaf_int<L, kEqS>;
-    case kNeS: return &leaf_int<L, kNeS>;
-    case kLtS: return &leaf_int<L, kLtS>;
-    case kLeS: return &leaf_int<L, kLeS>;
-    case kGtS: return &leaf_int<L, kGtS>;
-    case kGeS: return &leaf_int<L, kGeS>;
-    default: return &leaf_generic;
+    case kTruth:
+      return &leaf_int<L, kTruth>;
+    case kEqS:
+      return &leaf_int<L, kEqS>;
+    case kNeS:
+      return &leaf_int<L, kNeS>;
+    case kLtS:
+      return &leaf_int<L, kLtS>;
+    case kLeS:
+      return &leaf_int<L, kLeS>;
+    case kGtS:
+      return &leaf_int<L, kGtS>;
+    case kGeS:
+      return &leaf_int<L, kGeS>;
+    default:
+      return &leaf_generic;
   }
 }
 
 template <LoadOp L>
 LeafFn pick_float(uint8_t op) {
   switch (op) {
-    case kEqF: return &leaf_float<L, kEqF>;
-    case kNeF: return &leaf_float<L, kNeF>;
-    case kLtF: return &leaf_float<L, kLtF>;
-    case kLeF: return &leaf_float<L, kLeF>;
-    case kGtF: return &leaf_float<L, kGtF>;
-    case kGeF: return &leaf_float<L, kGeF>;
-    default: return &leaf_generic;
+    case kEqF:
+      return &leaf_float<L, kEqF>;
+    case kNeF:
+      return &leaf_float<L, kNeF>;
+    case kLtF:
+      return &leaf_float<L, kLtF>;
+    case kLeF:
+      return &leaf_float<L, kLeF>;
+    case kGtF:
+      return &leaf_float<L, kGtF>;
+    case kGeF:
+      return &leaf_float<L, kGeF>;
+    default:
+      return &leaf_generic;
   }
 }
 
@@ -387,16 +490,26 @@ LeafFn pick_leaf(const Insn& in) {
     return &leaf_generic;
   }
   switch (in.a.op) {
-    case LoadOp::U8: return pick_unsigned<LoadOp::U8>(in.op);
-    case LoadOp::U16: return pick_unsigned<LoadOp::U16>(in.op);
-    case LoadOp::U32: return pick_unsigned<LoadOp::U32>(in.op);
-    case LoadOp::U64: return pick_unsigned<LoadOp::U64>(in.op);
-    case LoadOp::Bool: return pick_unsigned<LoadOp::Bool>(in.op);
-    case LoadOp::S8: return pick_signed<LoadOp::S8>(in.op);
-    case LoadOp::S16: return pick_signed<LoadOp::S16>(in.op);
-    case LoadOp::S32: return pick_signed<LoadOp::S32>(in.op);
-    case LoadOp::S64: return pick_signed<LoadOp::S64>(in.op);
-    default: return &leaf_generic;
+    case LoadOp::U8:
+      return pick_unsigned<LoadOp::U8>(in.op);
+    case LoadOp::U16:
+      return pick_unsigned<LoadOp::U16>(in.op);
+    case LoadOp::U32:
+      return pick_unsigned<LoadOp::U32>(in.op);
+    case LoadOp::U64:
+      return pick_unsigned<LoadOp::U64>(in.op);
+    case LoadOp::Bool:
+      return pick_unsigned<LoadOp::Bool>(in.op);
+    case LoadOp::S8:
+      return pick_signed<LoadOp::S8>(in.op);
+    case LoadOp::S16:
+      return pick_signed<LoadOp::S16>(in.op);
+    case LoadOp::S32:
+      return pick_signed<LoadOp::S32>(in.op);
+    case LoadOp::S64:
+      return pick_signed<LoadOp::S64>(in.op);
+    default:
+      return &leaf_generic;
   }
 }
 
@@ -417,11 +530,23 @@ inline uint64_t eval_block(const Program& p, const Block& b, uint64_t valid, uin
         st[sp++] = m;
         break;
       }
-      case bNot: st[sp - 1] = ~st[sp - 1] & valid; break;
-      case bAnd: sp--; st[sp - 1] &= st[sp]; break;
-      case bOr: sp--; st[sp - 1] |= st[sp]; break;
-      case bJumpIfNone: if (st[sp - 1] == 0) pc = bi.arg - 1; break;
-      case bJumpIfAll: if (st[sp - 1] == valid) pc = bi.arg - 1; break;
+      case bNot:
+        st[sp - 1] = ~st[sp - 1] & valid;
+        break;
+      case bAnd:
+        sp--;
+        st[sp - 1] &= st[sp];
+        break;
+      case bOr:
+        sp--;
+        st[sp - 1] |= st[sp];
+        break;
+      case bJumpIfNone:
+        if (st[sp - 1] == 0) pc = bi.arg - 1;
+        break;
+      case bJumpIfAll:
+        if (st[sp - 1] == valid) pc = bi.arg - 1;
+        break;
     }
   }
   return st[0];
@@ -439,7 +564,9 @@ struct Operand {
   std::string s;
 };
 
-bool is_literal(const Operand& o) { return o.kind != Operand::Path; }
+bool is_literal(const Operand& o) {
+  return o.kind != Operand::Path;
+}
 double literal_double(const Operand& o) {
   if (o.kind == Operand::Float) return o.f;
   return o.neg ? static_cast<double>(static_cast<int64_t>(0 - o.mag)) : static_cast<double>(o.mag);
@@ -447,11 +574,16 @@ double literal_double(const Operand& o) {
 
 std::string describe(const Operand& o) {
   switch (o.kind) {
-    case Operand::Path: return "'" + o.path.text + "' (" + o.path.type_name() + ")";
-    case Operand::Int: return "an integer literal";
-    case Operand::Float: return "a float literal";
-    case Operand::String: return "a string literal";
-    case Operand::Bool: return "a boolean literal";
+    case Operand::Path:
+      return "'" + o.path.text + "' (" + o.path.type_name() + ")";
+    case Operand::Int:
+      return "an integer literal";
+    case Operand::Float:
+      return "a float literal";
+    case Operand::String:
+      return "a string literal";
+    case Operand::Bool:
+      return "a boolean literal";
   }
   return "?";
 }
@@ -478,14 +610,15 @@ class Compiler {
     prog_->block.reserve(8);
     Status st = advance();
     if (!st.ok()) return st.take_error();
-    if (tok_.kind == Tok::End) return error_at(Code::Invalid, 1, "empty expression (write \"true\" to match every entry)");
+    if (tok_.kind == Tok::End)
+      return error_at(Code::Invalid, 1, "empty expression (write \"true\" to match every entry)");
     auto root = parse_or();
     if (!root.ok()) return root.take_error();
     if (tok_.kind != Tok::End) {
       std::string hint = is_cmp(tok_.kind) ? " (comparisons do not chain; combine them with &&)" : "";
-      return error_at(Code::Invalid, tok_.column(),
-                      std::string("expected '&&', '||' or the end of the expression, found ") + tok_name(tok_.kind) +
-                          hint);
+      return error_at(
+          Code::Invalid, tok_.column(),
+          std::string("expected '&&', '||' or the end of the expression, found ") + tok_name(tok_.kind) + hint);
     }
     Status st2 = gen_root(root.value());
     if (!st2.ok()) return st2.take_error();
@@ -498,12 +631,18 @@ class Compiler {
   }
   static Cmp cmp_of(Tok t) {
     switch (t) {
-      case Tok::Eq: return Cmp::Eq;
-      case Tok::Ne: return Cmp::Ne;
-      case Tok::Lt: return Cmp::Lt;
-      case Tok::Le: return Cmp::Le;
-      case Tok::Gt: return Cmp::Gt;
-      default: return Cmp::Ge;
+      case Tok::Eq:
+        return Cmp::Eq;
+      case Tok::Ne:
+        return Cmp::Ne;
+      case Tok::Lt:
+        return Cmp::Lt;
+      case Tok::Le:
+        return Cmp::Le;
+      case Tok::Gt:
+        return Cmp::Gt;
+      default:
+        return Cmp::Ge;
     }
   }
 
@@ -523,8 +662,8 @@ class Compiler {
 
   Status enter(uint32_t column) {
     if (++depth_ > kMaxNesting)
-      return error_at(Code::Range, column, "nesting deeper than " + std::to_string(kMaxNesting) +
-                                               " levels of '(' and '!'");
+      return error_at(Code::Range, column,
+                      "nesting deeper than " + std::to_string(kMaxNesting) + " levels of '(' and '!'");
     return {};
   }
 
@@ -569,8 +708,8 @@ class Compiler {
       if (!e.ok()) return e;
       if (tok_.kind != Tok::RParen)
         return error_at(Code::Invalid, tok_.kind == Tok::End ? end_column() : tok_.column(),
-                        std::string("expected ')' to close the '(' at column ") + std::to_string(open) +
-                            ", found " + tok_name(tok_.kind));
+                        std::string("expected ')' to close the '(' at column ") + std::to_string(open) + ", found " +
+                            tok_name(tok_.kind));
       if (!(st = advance()).ok()) return st.take_error();
       depth_--;
       return e;
@@ -625,7 +764,8 @@ class Compiler {
         o.s = std::move(tok_.str);
         return advance();
       case Tok::End:
-        return error_at(Code::Invalid, end_column(), "expected a condition or an operand, found the end of the expression");
+        return error_at(Code::Invalid, end_column(),
+                        "expected a condition or an operand, found the end of the expression");
       default:
         return error_at(Code::Invalid, tok_.column(),
                         std::string("expected a path or a literal, found ") + tok_name(tok_.kind));
@@ -656,12 +796,13 @@ class Compiler {
     const ResolvedPath& p = o.path;
     if (p.kind == PathKind::Composite) {
       std::string hint = p.text == "value" ? " (a member may be meant: value.value)" : "";
-      return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name() +
-                                                "; only scalars and char arrays can be compared" + hint);
+      return error_at(Code::Type, o.column,
+                      "'" + p.text + "' is " + p.type_name() + "; only scalars and char arrays can be compared" + hint);
     }
-    return error_at(Code::Type, o.column, "'" + p.text + "' is " + p.type_name() +
-                                              ", which queries cannot read (integers wider than 8 bytes, "
-                                              "floats other than 4 or 8 bytes, incomplete types)");
+    return error_at(Code::Type, o.column,
+                    "'" + p.text + "' is " + p.type_name() +
+                        ", which queries cannot read (integers wider than 8 bytes, "
+                        "floats other than 4 or 8 bytes, incomplete types)");
   }
 
   Result<Insn> compile_truth(const Operand& o) {
@@ -670,16 +811,24 @@ class Compiler {
       return error_at(Code::Type, o.column, describe(o) + " alone is not a condition; compare it with something");
     const ResolvedPath& p = o.path;
     switch (p.kind) {
-      case PathKind::Int: case PathKind::Uint: case PathKind::Bool: case PathKind::Char:
-      case PathKind::Enum: case PathKind::Ptr:
+      case PathKind::Int:
+      case PathKind::Uint:
+      case PathKind::Bool:
+      case PathKind::Char:
+      case PathKind::Enum:
+      case PathKind::Ptr:
         return loaded(p, kTruth, 0);
-      case PathKind::Float32: case PathKind::Float64:
-        return error_at(Code::Type, o.column, "'" + p.text + "' is a float (" + p.type_name() +
-                                                  "), which is not a condition by the as_bool rule; compare it "
-                                                  "(e.g. " + p.text + " != 0)");
+      case PathKind::Float32:
+      case PathKind::Float64:
+        return error_at(Code::Type, o.column,
+                        "'" + p.text + "' is a float (" + p.type_name() +
+                            "), which is not a condition by the as_bool rule; compare it "
+                            "(e.g. " +
+                            p.text + " != 0)");
       case PathKind::CharArray:
-        return error_at(Code::Type, o.column, "'" + p.text + "' is a char array (" + p.type_name() +
-                                                  "), not a condition; compare it with a string");
+        return error_at(
+            Code::Type, o.column,
+            "'" + p.text + "' is a char array (" + p.type_name() + "), not a condition; compare it with a string");
       default:
         return not_comparable(o);
     }
@@ -696,16 +845,20 @@ class Compiler {
     const ResolvedPath& p = a.path;
     if (p.kind == PathKind::Composite || p.kind == PathKind::Unsupported) return not_comparable(a);
     switch (b.kind) {
-      case Operand::String: return cmp_string(a, op, b, op_col);
-      case Operand::Float: return cmp_float(a, op, b);
-      default: return cmp_int(a, op, b);
+      case Operand::String:
+        return cmp_string(a, op, b, op_col);
+      case Operand::Float:
+        return cmp_float(a, op, b);
+      default:
+        return cmp_int(a, op, b);
     }
   }
 
   Result<Insn> fold(const Operand& a, Cmp op, const Operand& b, uint32_t op_col) {
     if (a.kind == Operand::String && b.kind == Operand::String) {
       if (op != Cmp::Eq && op != Cmp::Ne)
-        return error_at(Code::Type, op_col, std::string("'") + cmp_text(op) + "' does not apply to strings (only == and !=)");
+        return error_at(Code::Type, op_col,
+                        std::string("'") + cmp_text(op) + "' does not apply to strings (only == and !=)");
       return constant((a.s == b.s) == (op == Cmp::Eq), nullptr);
     }
     if (a.kind == Operand::String || b.kind == Operand::String)
@@ -719,11 +872,13 @@ class Compiler {
   Result<Insn> cmp_string(const Operand& a, Cmp op, const Operand& b, uint32_t op_col) {
     const ResolvedPath& p = a.path;
     if (p.kind != PathKind::CharArray && p.kind != PathKind::Enum)
-      return error_at(Code::Type, b.column, "cannot compare " + describe(a) + " with a string literal" +
-                                                (p.kind == PathKind::Char ? " (a char compares with an integer)" : ""));
+      return error_at(Code::Type, b.column,
+                      "cannot compare " + describe(a) + " with a string literal" +
+                          (p.kind == PathKind::Char ? " (a char compares with an integer)" : ""));
     if (op != Cmp::Eq && op != Cmp::Ne)
-      return error_at(Code::Type, op_col, std::string("'") + cmp_text(op) +
-                                              "' does not apply to strings (only == and != compare with a string)");
+      return error_at(
+          Code::Type, op_col,
+          std::string("'") + cmp_text(op) + "' does not apply to strings (only == and != compare with a string)");
     if (p.kind == PathKind::Enum) {
       std::vector<BtfEnumerator> vs;
       p.btf()->enumerators(p.type_id, vs);
@@ -736,8 +891,9 @@ class Compiler {
       if (hit == nullptr) {
         std::string names;
         for (size_t i = 0; i < vs.size(); i++) names += (i ? ", " : "") + std::string(vs[i].name);
-        return error_at(Code::NotFound, b.column, "no variant \"" + b.s + "\" in " + p.type_name() + " ('" + p.text +
-                                                      "'); variants: " + (names.empty() ? "(none)" : names));
+        return error_at(Code::NotFound, b.column,
+                        "no variant \"" + b.s + "\" in " + p.type_name() + " ('" + p.text +
+                            "'); variants: " + (names.empty() ? "(none)" : names));
       }
       const unsigned width = p.bit_size ? p.bit_size : p.size * 8;
       const uint64_t mask = width >= 64 ? ~0ull : (1ull << width) - 1;
@@ -756,8 +912,9 @@ class Compiler {
     const ResolvedPath& p = a.path;
     auto conv = conversion_for(p, NumTarget::F64);
     if (!conv.ok())
-      return error_at(Code::Type, b.column, "cannot compare " + describe(a) + " with a float literal: " +
-                                                path_kind_name(p.kind) + " values do not convert to f64");
+      return error_at(Code::Type, b.column,
+                      "cannot compare " + describe(a) + " with a float literal: " + path_kind_name(p.kind) +
+                          " values do not convert to f64");
     Insn in = loaded(p, static_cast<uint8_t>(kEqF + static_cast<int>(op)), std::bit_cast<uint64_t>(b.f));
     in.conv = conv.value();
     return in;
@@ -769,14 +926,15 @@ class Compiler {
     switch (p.kind) {
       case PathKind::Float32:
       case PathKind::Float64: {
-        Insn in = loaded(p, static_cast<uint8_t>(kEqF + static_cast<int>(op)),
-                         std::bit_cast<uint64_t>(literal_double(b)));
+        Insn in =
+            loaded(p, static_cast<uint8_t>(kEqF + static_cast<int>(op)), std::bit_cast<uint64_t>(literal_double(b)));
         in.conv = Conv::FloatToF64;
         return in;
       }
       case PathKind::CharArray:
-        return error_at(Code::Type, b.column, "cannot compare " + describe(a) + " with " + describe(b) +
-                                                  "; a char array compares with a string");
+        return error_at(
+            Code::Type, b.column,
+            "cannot compare " + describe(a) + " with " + describe(b) + "; a char array compares with a string");
       default:
         break;
     }
@@ -815,14 +973,16 @@ class Compiler {
       auto ca = conversion_for(pa, NumTarget::F64);
       auto cb = conversion_for(pb, NumTarget::F64);
       if (!ca.ok() || !cb.ok())
-        return error_at(Code::Type, op_col, "cannot compare " + describe(a) + " with " + describe(b) +
-                                                ": bool, char and pointer values do not convert to f64");
+        return error_at(Code::Type, op_col,
+                        "cannot compare " + describe(a) + " with " + describe(b) +
+                            ": bool, char and pointer values do not convert to f64");
       pr.domain = PairDomain::Float;
       pr.conv_a = ca.value();
       pr.conv_b = cb.value();
     } else if (pa.kind == PathKind::CharArray && pb.kind == PathKind::CharArray) {
       if (op != Cmp::Eq && op != Cmp::Ne)
-        return error_at(Code::Type, op_col, std::string("'") + cmp_text(op) + "' does not apply to strings (only == and !=)");
+        return error_at(Code::Type, op_col,
+                        std::string("'") + cmp_text(op) + "' does not apply to strings (only == and !=)");
       pr.domain = PairDomain::Str;
       pr.len_a = pa.size;
       pr.len_b = pb.size;
@@ -869,8 +1029,10 @@ class Compiler {
             gen(c, t, f);
           } else {
             uint32_t next = new_label();
-            if (n.kind == NodeKind::And) gen(c, next, f);
-            else gen(c, t, next);
+            if (n.kind == NodeKind::And)
+              gen(c, next, f);
+            else
+              gen(c, t, next);
             bind(next);
           }
         }
@@ -934,8 +1096,9 @@ class Compiler {
     uint32_t next_leaf = 0, max_depth = 0;
     bgen(root, next_leaf, 0, max_depth);
     if (max_depth > kMaxBlockStack)  // unreachable under the nesting cap; kept as a guard
-      return error_at(Code::Range, 1, "expression needs " + std::to_string(max_depth) +
-                                          " evaluation stack slots (at most " + std::to_string(kMaxBlockStack) + ")");
+      return error_at(Code::Range, 1,
+                      "expression needs " + std::to_string(max_depth) + " evaluation stack slots (at most " +
+                          std::to_string(kMaxBlockStack) + ")");
     return {};
   }
 
@@ -1003,8 +1166,12 @@ Result<Query> Query::compile(const MapInfo& map, std::string_view expr) {
   return q;
 }
 
-std::string_view Query::expression() const { return prog_->expr; }
-size_t Query::instruction_count() const { return prog_->code.size(); }
+std::string_view Query::expression() const {
+  return prog_->expr;
+}
+size_t Query::instruction_count() const {
+  return prog_->code.size();
+}
 
 bool Query::matches(uint32_t entry, uint32_t cpu) const {
   const MapInfo& m = *map_;
@@ -1066,8 +1233,12 @@ Result<uint32_t> Query::min_by(std::string_view key_path, uint32_t cpu) const {
   if (!k.ok()) return k.take_error();
   return extreme_by(k.value(), cpu, false);
 }
-Result<uint32_t> Query::max_by(const ResolvedPath& key, uint32_t cpu) const { return extreme_by(key, cpu, true); }
-Result<uint32_t> Query::min_by(const ResolvedPath& key, uint32_t cpu) const { return extreme_by(key, cpu, false); }
+Result<uint32_t> Query::max_by(const ResolvedPath& key, uint32_t cpu) const {
+  return extreme_by(key, cpu, true);
+}
+Result<uint32_t> Query::min_by(const ResolvedPath& key, uint32_t cpu) const {
+  return extreme_by(key, cpu, false);
+}
 
 Result<uint32_t> Query::extreme_by(const ResolvedPath& key, uint32_t cpu, bool want_max) const {
   const MapInfo& m = *map_;
@@ -1078,8 +1249,8 @@ Result<uint32_t> Query::extreme_by(const ResolvedPath& key, uint32_t cpu, bool w
                                       (want_max ? "max_by" : "min_by") + " needs a numeric key");
   const uint64_t container = key.side == PathSide::Key ? m.key_size : m.value_size;
   if (uint64_t(key.offset) + key.size > container)
-    return make_error(Code::Invalid, "'" + key.text + "' does not fit map '" + std::string(m.name) +
-                                         "' (resolved for another map?)");
+    return make_error(Code::Invalid,
+                      "'" + key.text + "' does not fit map '" + std::string(m.name) + "' (resolved for another map?)");
   const RawLoad l = make_load(key);
   const bool is_float = key.kind == PathKind::Float32 || key.kind == PathKind::Float64;
   const bool sgn = signed_load(l.op);
@@ -1112,8 +1283,8 @@ Result<uint32_t> Query::extreme_by(const ResolvedPath& key, uint32_t cpu, bool w
 }
 
 std::string Query::disassemble() const {
-  static const char* const names[] = {"const", "truth", "eq.u", "ne.u", "lt.u", "le.u", "gt.u", "ge.u",
-                                      "eq.s",  "ne.s",  "lt.s", "le.s", "gt.s", "ge.s", "eq.f", "ne.f",
+  static const char* const names[] = {"const", "truth", "eq.u", "ne.u", "lt.u",  "le.u",  "gt.u", "ge.u",
+                                      "eq.s",  "ne.s",  "lt.s", "le.s", "gt.s",  "ge.s",  "eq.f", "ne.f",
                                       "lt.f",  "le.f",  "gt.f", "ge.f", "streq", "strne", "pair"};
   std::string s;
   for (size_t i = 0; i < prog_->code.size(); i++) {

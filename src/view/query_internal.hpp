@@ -21,14 +21,31 @@ namespace query_detail {
 
 // ---- limits on hostile input ----------------------------------------------
 inline constexpr size_t kMaxExpressionBytes = 64 * 1024;
-inline constexpr int kMaxNesting = 64;          // '(' and '!' levels
+inline constexpr int kMaxNesting = 64;  // '(' and '!' levels
 inline constexpr size_t kMaxPathComponents = 256;
 inline constexpr size_t kMaxStringLiteral = 4096;
 
 // ---- tokens ----------------------------------------------------------------
 enum class Tok : uint8_t {
-  End, Ident, Int, Float, String, LParen, RParen, LBracket, RBracket, Dot,
-  Not, AndAnd, OrOr, Eq, Ne, Lt, Le, Gt, Ge,
+  End,
+  Ident,
+  Int,
+  Float,
+  String,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Dot,
+  Not,
+  AndAnd,
+  OrOr,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
 };
 const char* tok_name(Tok t);
 
@@ -108,15 +125,38 @@ RawLoad make_load(const ResolvedPath& p, bool force_unsigned = false);
 inline uint64_t load_n(const uint8_t* p, unsigned n) {
   uint64_t v = 0;
   switch (n) {
-    case 1: v = p[0]; break;
-    case 2: { uint16_t x; std::memcpy(&x, p, 2); v = x; break; }
-    case 3: std::memcpy(&v, p, 3); break;
-    case 4: { uint32_t x; std::memcpy(&x, p, 4); v = x; break; }
-    case 5: std::memcpy(&v, p, 5); break;
-    case 6: std::memcpy(&v, p, 6); break;
-    case 7: std::memcpy(&v, p, 7); break;
-    case 8: std::memcpy(&v, p, 8); break;
-    default: break;
+    case 1:
+      v = p[0];
+      break;
+    case 2: {
+      uint16_t x;
+      std::memcpy(&x, p, 2);
+      v = x;
+      break;
+    }
+    case 3:
+      std::memcpy(&v, p, 3);
+      break;
+    case 4: {
+      uint32_t x;
+      std::memcpy(&x, p, 4);
+      v = x;
+      break;
+    }
+    case 5:
+      std::memcpy(&v, p, 5);
+      break;
+    case 6:
+      std::memcpy(&v, p, 6);
+      break;
+    case 7:
+      std::memcpy(&v, p, 7);
+      break;
+    case 8:
+      std::memcpy(&v, p, 8);
+      break;
+    default:
+      break;
   }
   return v;
 }
@@ -144,19 +184,56 @@ inline uint64_t load_bitfield(const uint8_t* p, const RawLoad& l) {
 inline uint64_t load_bits(const uint8_t* base, const RawLoad& l) {
   const uint8_t* p = base + l.off;
   switch (l.op) {
-    case LoadOp::U8: return p[0];
-    case LoadOp::U16: { uint16_t x; std::memcpy(&x, p, 2); return x; }
-    case LoadOp::U32: { uint32_t x; std::memcpy(&x, p, 4); return x; }
-    case LoadOp::U64: { uint64_t x; std::memcpy(&x, p, 8); return x; }
-    case LoadOp::S8: return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(p[0])));
-    case LoadOp::S16: { int16_t x; std::memcpy(&x, p, 2); return static_cast<uint64_t>(static_cast<int64_t>(x)); }
-    case LoadOp::S32: { int32_t x; std::memcpy(&x, p, 4); return static_cast<uint64_t>(static_cast<int64_t>(x)); }
-    case LoadOp::S64: { uint64_t x; std::memcpy(&x, p, 8); return x; }
-    case LoadOp::BitsU: return load_bitfield(p, l);
-    case LoadOp::BitsS: return static_cast<uint64_t>(sign_extend(load_bitfield(p, l), l.bits));
-    case LoadOp::Bool: return load_n(p, l.bits) != 0;
-    case LoadOp::F32: { uint32_t x; std::memcpy(&x, p, 4); return x; }
-    case LoadOp::F64: { uint64_t x; std::memcpy(&x, p, 8); return x; }
+    case LoadOp::U8:
+      return p[0];
+    case LoadOp::U16: {
+      uint16_t x;
+      std::memcpy(&x, p, 2);
+      return x;
+    }
+    case LoadOp::U32: {
+      uint32_t x;
+      std::memcpy(&x, p, 4);
+      return x;
+    }
+    case LoadOp::U64: {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      return x;
+    }
+    case LoadOp::S8:
+      return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(p[0])));
+    case LoadOp::S16: {
+      int16_t x;
+      std::memcpy(&x, p, 2);
+      return static_cast<uint64_t>(static_cast<int64_t>(x));
+    }
+    case LoadOp::S32: {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      return static_cast<uint64_t>(static_cast<int64_t>(x));
+    }
+    case LoadOp::S64: {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      return x;
+    }
+    case LoadOp::BitsU:
+      return load_bitfield(p, l);
+    case LoadOp::BitsS:
+      return static_cast<uint64_t>(sign_extend(load_bitfield(p, l), l.bits));
+    case LoadOp::Bool:
+      return load_n(p, l.bits) != 0;
+    case LoadOp::F32: {
+      uint32_t x;
+      std::memcpy(&x, p, 4);
+      return x;
+    }
+    case LoadOp::F64: {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      return x;
+    }
   }
   return 0;
 }
@@ -171,12 +248,12 @@ enum class NumTarget : uint8_t { U64 = 0, I64 = 1, F64 = 2 };
 
 // How loaded bits become the target type.
 enum class Conv : uint8_t {
-  Same,          // bits are the result (u64 of unsigned kinds, i64 of signed kinds / enums)
-  NonNegative,   // u64 of a signed kind: negative -> Range
-  AtMostI64Max,  // i64 of an unsigned integer: above INT64_MAX -> Range
-  SignedToF64,   // f64 of Int / Enum: (double)(int64)bits
-  UnsignedToF64, // f64 of Uint
-  FloatToF64,    // f64 of Float32 / Float64
+  Same,           // bits are the result (u64 of unsigned kinds, i64 of signed kinds / enums)
+  NonNegative,    // u64 of a signed kind: negative -> Range
+  AtMostI64Max,   // i64 of an unsigned integer: above INT64_MAX -> Range
+  SignedToF64,    // f64 of Int / Enum: (double)(int64)bits
+  UnsignedToF64,  // f64 of Uint
+  FloatToF64,     // f64 of Float32 / Float64
 };
 
 // The conversion of a path kind into a target, or an error (Code::Type)
@@ -186,7 +263,9 @@ Result<Conv> conversion_for(const ResolvedPath& p, NumTarget t);
 // Applies a conversion; returns Code::Ok or Code::Range.
 inline Code convert(Conv c, LoadOp op, uint64_t bits, uint64_t& out_bits) {
   switch (c) {
-    case Conv::Same: out_bits = bits; return Code::Ok;
+    case Conv::Same:
+      out_bits = bits;
+      return Code::Ok;
     case Conv::NonNegative:
       if (static_cast<int64_t>(bits) < 0) return Code::Range;
       out_bits = bits;
@@ -195,9 +274,15 @@ inline Code convert(Conv c, LoadOp op, uint64_t bits, uint64_t& out_bits) {
       if (bits > static_cast<uint64_t>(INT64_MAX)) return Code::Range;
       out_bits = bits;
       return Code::Ok;
-    case Conv::SignedToF64: out_bits = std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(bits))); return Code::Ok;
-    case Conv::UnsignedToF64: out_bits = std::bit_cast<uint64_t>(static_cast<double>(bits)); return Code::Ok;
-    case Conv::FloatToF64: out_bits = std::bit_cast<uint64_t>(float_of(op, bits)); return Code::Ok;
+    case Conv::SignedToF64:
+      out_bits = std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(bits)));
+      return Code::Ok;
+    case Conv::UnsignedToF64:
+      out_bits = std::bit_cast<uint64_t>(static_cast<double>(bits));
+      return Code::Ok;
+    case Conv::FloatToF64:
+      out_bits = std::bit_cast<uint64_t>(float_of(op, bits));
+      return Code::Ok;
   }
   return Code::Internal;
 }
@@ -208,7 +293,9 @@ const char* target_name(NumTarget t);
 inline const uint8_t* value_base(const MapInfo& m, uint32_t e, uint32_t cpu) {
   return m.values + uint64_t(e) * m.entry_stride + (m.percpu ? uint64_t(cpu) * m.cpu_stride : 0);
 }
-inline const uint8_t* key_base(const MapInfo& m, uint32_t e) { return m.keys + uint64_t(e) * m.key_size; }
+inline const uint8_t* key_base(const MapInfo& m, uint32_t e) {
+  return m.keys + uint64_t(e) * m.key_size;
+}
 
 }  // namespace query_detail
 }  // namespace view

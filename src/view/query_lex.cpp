@@ -12,10 +12,18 @@ namespace query_detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_ident(char c) { return is_ident_start(c) || is_digit(c); }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_ident(char c) {
+  return is_ident_start(c) || is_digit(c);
+}
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -35,25 +43,44 @@ std::string describe_char(char c) {
 
 const char* tok_name(Tok t) {
   switch (t) {
-    case Tok::End: return "end of expression";
-    case Tok::Ident: return "a name";
-    case Tok::Int: return "an integer";
-    case Tok::Float: return "a float";
-    case Tok::String: return "a string";
-    case Tok::LParen: return "'('";
-    case Tok::RParen: return "')'";
-    case Tok::LBracket: return "'['";
-    case Tok::RBracket: return "']'";
-    case Tok::Dot: return "'.'";
-    case Tok::Not: return "'!'";
-    case Tok::AndAnd: return "'&&'";
-    case Tok::OrOr: return "'||'";
-    case Tok::Eq: return "'=='";
-    case Tok::Ne: return "'!='";
-    case Tok::Lt: return "'<'";
-    case Tok::Le: return "'<='";
-    case Tok::Gt: return "'>'";
-    case Tok::Ge: return "'>='";
+    case Tok::End:
+      return "end of expression";
+    case Tok::Ident:
+      return "a name";
+    case Tok::Int:
+      return "an integer";
+    case Tok::Float:
+      return "a float";
+    case Tok::String:
+      return "a string";
+    case Tok::LParen:
+      return "'('";
+    case Tok::RParen:
+      return "')'";
+    case Tok::LBracket:
+      return "'['";
+    case Tok::RBracket:
+      return "']'";
+    case Tok::Dot:
+      return "'.'";
+    case Tok::Not:
+      return "'!'";
+    case Tok::AndAnd:
+      return "'&&'";
+    case Tok::OrOr:
+      return "'||'";
+    case Tok::Eq:
+      return "'=='";
+    case Tok::Ne:
+      return "'!='";
+    case Tok::Lt:
+      return "'<'";
+    case Tok::Le:
+      return "'<='";
+    case Tok::Gt:
+      return "'>'";
+    case Tok::Ge:
+      return "'>='";
   }
   return "?";
 }
@@ -95,15 +122,24 @@ Status Lexer::next(Token& t) {
   }
   if (is_digit(c) || (c == '-' && is_digit(n))) return number(t);
   switch (c) {
-    case '"': return string(t);
-    case '(': return one(Tok::LParen);
-    case ')': return one(Tok::RParen);
-    case '[': return one(Tok::LBracket);
-    case ']': return one(Tok::RBracket);
-    case '.': return one(Tok::Dot);
-    case '!': return n == '=' ? two(Tok::Ne) : one(Tok::Not);
-    case '<': return n == '=' ? two(Tok::Le) : one(Tok::Lt);
-    case '>': return n == '=' ? two(Tok::Ge) : one(Tok::Gt);
+    case '"':
+      return string(t);
+    case '(':
+      return one(Tok::LParen);
+    case ')':
+      return one(Tok::RParen);
+    case '[':
+      return one(Tok::LBracket);
+    case ']':
+      return one(Tok::RBracket);
+    case '.':
+      return one(Tok::Dot);
+    case '!':
+      return n == '=' ? two(Tok::Ne) : one(Tok::Not);
+    case '<':
+      return n == '=' ? two(Tok::Le) : one(Tok::Lt);
+    case '>':
+      return n == '=' ? two(Tok::Ge) : one(Tok::Gt);
     case '=':
       if (n == '=') return two(Tok::Eq);
       return error_at(Code::Invalid, t.column(), "'=' is not an operator; compare with '=='");
@@ -177,8 +213,9 @@ Status Lexer::number(Token& t) {
     double d = 0;
     auto r = std::from_chars(src_.data() + start, src_.data() + i_, d);
     if (r.ec == std::errc::result_out_of_range)
-      return error_at(Code::Range, col, "float literal \"" + std::string(src_.substr(start, std::min<size_t>(t.len, 40))) +
-                                            "\" is out of the f64 range");
+      return error_at(Code::Range, col,
+                      "float literal \"" + std::string(src_.substr(start, std::min<size_t>(t.len, 40))) +
+                          "\" is out of the f64 range");
     if (r.ec != std::errc() || r.ptr != src_.data() + i_) return malformed();
     t.kind = Tok::Float;
     t.f = d;

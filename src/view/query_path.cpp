@@ -24,17 +24,28 @@ std::string ResolvedPath::type_name() const {
 
 const char* path_kind_name(PathKind k) {
   switch (k) {
-    case PathKind::Int: return "int";
-    case PathKind::Uint: return "uint";
-    case PathKind::Bool: return "bool";
-    case PathKind::Char: return "char";
-    case PathKind::Enum: return "enum";
-    case PathKind::Float32: return "float32";
-    case PathKind::Float64: return "float64";
-    case PathKind::CharArray: return "char array";
-    case PathKind::Ptr: return "pointer";
-    case PathKind::Composite: return "composite";
-    case PathKind::Unsupported: return "unsupported";
+    case PathKind::Int:
+      return "int";
+    case PathKind::Uint:
+      return "uint";
+    case PathKind::Bool:
+      return "bool";
+    case PathKind::Char:
+      return "char";
+    case PathKind::Enum:
+      return "enum";
+    case PathKind::Float32:
+      return "float32";
+    case PathKind::Float64:
+      return "float64";
+    case PathKind::CharArray:
+      return "char array";
+    case PathKind::Ptr:
+      return "pointer";
+    case PathKind::Composite:
+      return "composite";
+    case PathKind::Unsupported:
+      return "unsupported";
   }
   return "?";
 }
@@ -137,8 +148,8 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
   r.text = std::string(src.substr(start, p.end - start));
   auto walked_to = [&](const PathComponent& c) {
     std::string_view w = src.substr(start, c.column - 1 - start);
-    while (!w.empty() && (w.back() == '.' || w.back() == ' ' || w.back() == '\t' || w.back() == '\n' ||
-                          w.back() == '\r'))
+    while (!w.empty() &&
+           (w.back() == '.' || w.back() == ' ' || w.back() == '\t' || w.back() == '\n' || w.back() == '\r'))
       w.remove_suffix(1);
     if (w.empty()) return std::string(p.side == PathSide::Key ? "key" : "value");
     return std::string(w);
@@ -159,9 +170,9 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
     const PathComponent& c = p.comps[ci];
     const BtfKind k = b.kind(cur);
     if (bf_size > 0)
-      return error_at(Code::Type, c.column, "'" + walked_to(c) + "' is a bitfield (" + type_label(m, cur) + ":" +
-                                                std::to_string(bf_size) + "); it has no " +
-                                                (c.is_index ? "elements" : "members"));
+      return error_at(Code::Type, c.column,
+                      "'" + walked_to(c) + "' is a bitfield (" + type_label(m, cur) + ":" + std::to_string(bf_size) +
+                          "); it has no " + (c.is_index ? "elements" : "members"));
     if (k == BtfKind::Ptr)
       return error_at(Code::Unsupported, c.column,
                       "path crosses a pointer at '" + walked_to(c) + "' (" + type_label(m, cur) +
@@ -175,13 +186,14 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
           b.members(cur, true, ms);
           std::vector<std::string_view> names;
           for (auto& x : ms) names.push_back(x.name);
-          return error_at(Code::NotFound, c.column, "no member \"" + std::string(c.name) + "\" in " +
-                                                        type_label(m, cur) + "; members: " + join_names(names));
+          return error_at(
+              Code::NotFound, c.column,
+              "no member \"" + std::string(c.name) + "\" in " + type_label(m, cur) + "; members: " + join_names(names));
         }
         if (mem->bitfield_size == 0 && mem->bit_offset % 8 != 0)
-          return error_at(Code::Unsupported, c.column, "member \"" + std::string(c.name) +
-                                                           "\" sits at a non-byte bit offset " +
-                                                           std::to_string(mem->bit_offset));
+          return error_at(Code::Unsupported, c.column,
+                          "member \"" + std::string(c.name) + "\" sits at a non-byte bit offset " +
+                              std::to_string(mem->bit_offset));
         bitpos += mem->bit_offset;
         bf_size = mem->bitfield_size;
         auto nx = peel_all(b, mem->type_id);
@@ -199,45 +211,45 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
         if (hit == nullptr) {
           std::vector<std::string_view> names;
           for (auto& v : vars) names.push_back(v.name);
-          return error_at(Code::NotFound, c.column, "no variable \"" + std::string(c.name) + "\" in section " +
-                                                        std::string(b.name(cur)) + "; variables: " +
-                                                        join_names(names));
+          return error_at(Code::NotFound, c.column,
+                          "no variable \"" + std::string(c.name) + "\" in section " + std::string(b.name(cur)) +
+                              "; variables: " + join_names(names));
         }
         bitpos += uint64_t(hit->offset) * 8;
         auto nx = peel_all(b, hit->type_id);
         if (!nx.ok()) return error_at(Code::Format, c.column, nx.error().message);
         cur = nx.value();
       } else {
-        return error_at(Code::Type, c.column, "'" + walked_to(c) + "' is " + type_label(m, cur) +
-                                                  ", not a struct; it has no member \"" + std::string(c.name) +
-                                                  "\"");
+        return error_at(Code::Type, c.column,
+                        "'" + walked_to(c) + "' is " + type_label(m, cur) + ", not a struct; it has no member \"" +
+                            std::string(c.name) + "\"");
       }
     } else {
       if (k != BtfKind::Array)
-        return error_at(Code::Type, c.column, "'" + walked_to(c) + "' is " + type_label(m, cur) +
-                                                  ", not an array; it cannot be indexed");
+        return error_at(Code::Type, c.column,
+                        "'" + walked_to(c) + "' is " + type_label(m, cur) + ", not an array; it cannot be indexed");
       auto ai = b.array_info(cur);
       if (c.index >= ai->nelems)
-        return error_at(Code::Range, c.column, "index " + std::to_string(c.index) + " out of range for '" +
-                                                   walked_to(c) + "' (" + type_label(m, cur) + ", " +
-                                                   std::to_string(ai->nelems) + " elements)");
+        return error_at(Code::Range, c.column,
+                        "index " + std::to_string(c.index) + " out of range for '" + walked_to(c) + "' (" +
+                            type_label(m, cur) + ", " + std::to_string(ai->nelems) + " elements)");
       auto esz = b.size(ai->elem_type);
       if (!esz) return error_at(Code::Unsupported, c.column, "element size of " + type_label(m, cur) + " is unknown");
       // index < nelems < 2^32 and esz < 2^32: the product fits in 64 bits
       if (c.index * *esz > container)
-        return error_at(Code::Range, c.column, "'" + r.text + "' lies beyond the " + std::to_string(container) +
-                                                   "-byte " + (p.side == PathSide::Key ? "key" : "value") +
-                                                   " of map '" + std::string(m.name) + "'");
+        return error_at(Code::Range, c.column,
+                        "'" + r.text + "' lies beyond the " + std::to_string(container) + "-byte " +
+                            (p.side == PathSide::Key ? "key" : "value") + " of map '" + std::string(m.name) + "'");
       bitpos += c.index * *esz * 8;
       auto nx = peel_all(b, ai->elem_type);
       if (!nx.ok()) return error_at(Code::Format, c.column, nx.error().message);
       cur = nx.value();
     }
     if (bitpos / 8 > container)
-      return error_at(Code::Range, c.column, "'" + r.text + "' starts at byte " + std::to_string(bitpos / 8) +
-                                                 ", beyond the " + std::to_string(container) + "-byte " +
-                                                 (p.side == PathSide::Key ? "key" : "value") + " of map '" +
-                                                 std::string(m.name) + "'");
+      return error_at(Code::Range, c.column,
+                      "'" + r.text + "' starts at byte " + std::to_string(bitpos / 8) + ", beyond the " +
+                          std::to_string(container) + "-byte " + (p.side == PathSide::Key ? "key" : "value") +
+                          " of map '" + std::string(m.name) + "'");
   }
 
   r.type_id = cur;
@@ -245,8 +257,9 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
   uint64_t size = 0;
   if (bf_size > 0) {
     if (bf_size > 64)
-      return error_at(Code::Unsupported, p.column, "bitfield '" + r.text + "' is " + std::to_string(bf_size) +
-                                                       " bits wide (at most 64 are supported)");
+      return error_at(
+          Code::Unsupported, p.column,
+          "bitfield '" + r.text + "' is " + std::to_string(bf_size) + " bits wide (at most 64 are supported)");
     r.bit_shift = static_cast<uint8_t>(bitpos % 8);
     r.bit_size = static_cast<uint8_t>(bf_size);
     size = (r.bit_shift + bf_size + 7) / 8;
@@ -264,9 +277,12 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
       case BtfKind::Int: {
         auto ii = b.int_info(cur);
         size = ii->size;
-        if (ii->size == 0 || ii->size > 8) r.kind = PathKind::Unsupported;
-        else if (ii->is_bool) r.kind = PathKind::Bool;
-        else if (ii->is_char && ii->size == 1) r.kind = PathKind::Char;
+        if (ii->size == 0 || ii->size > 8)
+          r.kind = PathKind::Unsupported;
+        else if (ii->is_bool)
+          r.kind = PathKind::Bool;
+        else if (ii->is_char && ii->size == 1)
+          r.kind = PathKind::Char;
         else if (ii->is_signed) {
           r.kind = PathKind::Int;
           r.is_signed = true;
@@ -318,10 +334,10 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
   if (r.kind != PathKind::Composite && r.kind != PathKind::Unsupported) {
     uint64_t end = uint64_t(r.offset) + size;
     if (end > container)
-      return error_at(Code::Range, p.column, "'" + r.text + "' (" + r.type_name() + ") ends at byte " +
-                                                 std::to_string(end) + ", beyond the " + std::to_string(container) +
-                                                 "-byte " + (p.side == PathSide::Key ? "key" : "value") +
-                                                 " of map '" + std::string(m.name) + "'");
+      return error_at(Code::Range, p.column,
+                      "'" + r.text + "' (" + r.type_name() + ") ends at byte " + std::to_string(end) + ", beyond the " +
+                          std::to_string(container) + "-byte " + (p.side == PathSide::Key ? "key" : "value") +
+                          " of map '" + std::string(m.name) + "'");
   }
   return r;
 }
@@ -342,15 +358,28 @@ RawLoad make_load(const ResolvedPath& p, bool force_unsigned) {
       l.op = LoadOp::Bool;
       l.bits = static_cast<uint8_t>(p.size);
       return l;
-    case PathKind::Float32: l.op = LoadOp::F32; return l;
-    case PathKind::Float64: l.op = LoadOp::F64; return l;
-    default: break;
+    case PathKind::Float32:
+      l.op = LoadOp::F32;
+      return l;
+    case PathKind::Float64:
+      l.op = LoadOp::F64;
+      return l;
+    default:
+      break;
   }
   switch (p.size) {
-    case 1: l.op = sgn ? LoadOp::S8 : LoadOp::U8; return l;
-    case 2: l.op = sgn ? LoadOp::S16 : LoadOp::U16; return l;
-    case 4: l.op = sgn ? LoadOp::S32 : LoadOp::U32; return l;
-    case 8: l.op = sgn ? LoadOp::S64 : LoadOp::U64; return l;
+    case 1:
+      l.op = sgn ? LoadOp::S8 : LoadOp::U8;
+      return l;
+    case 2:
+      l.op = sgn ? LoadOp::S16 : LoadOp::U16;
+      return l;
+    case 4:
+      l.op = sgn ? LoadOp::S32 : LoadOp::U32;
+      return l;
+    case 8:
+      l.op = sgn ? LoadOp::S64 : LoadOp::U64;
+      return l;
     default:  // odd widths (3, 5, 6, 7 bytes) read as a bitfield at bit 0
       l.op = sgn ? LoadOp::BitsS : LoadOp::BitsU;
       l.shift = 0;
@@ -361,9 +390,12 @@ RawLoad make_load(const ResolvedPath& p, bool force_unsigned) {
 
 const char* target_name(NumTarget t) {
   switch (t) {
-    case NumTarget::U64: return "u64";
-    case NumTarget::I64: return "i64";
-    case NumTarget::F64: return "f64";
+    case NumTarget::U64:
+      return "u64";
+    case NumTarget::I64:
+      return "i64";
+    case NumTarget::F64:
+      return "f64";
   }
   return "?";
 }
@@ -379,23 +411,42 @@ Result<Conv> conversion_for(const ResolvedPath& p, NumTarget t) {
   switch (t) {
     case NumTarget::U64:
       switch (kind) {
-        case PathKind::Uint: case PathKind::Char: case PathKind::Ptr: case PathKind::Bool: return Conv::Same;
-        case PathKind::Int: return Conv::NonNegative;
-        case PathKind::Enum: return p.is_signed ? Conv::NonNegative : Conv::Same;
-        default: return no();
+        case PathKind::Uint:
+        case PathKind::Char:
+        case PathKind::Ptr:
+        case PathKind::Bool:
+          return Conv::Same;
+        case PathKind::Int:
+          return Conv::NonNegative;
+        case PathKind::Enum:
+          return p.is_signed ? Conv::NonNegative : Conv::Same;
+        default:
+          return no();
       }
     case NumTarget::I64:
       switch (kind) {
-        case PathKind::Int: case PathKind::Char: case PathKind::Bool: case PathKind::Enum: return Conv::Same;
-        case PathKind::Uint: return Conv::AtMostI64Max;
-        default: return no();
+        case PathKind::Int:
+        case PathKind::Char:
+        case PathKind::Bool:
+        case PathKind::Enum:
+          return Conv::Same;
+        case PathKind::Uint:
+          return Conv::AtMostI64Max;
+        default:
+          return no();
       }
     case NumTarget::F64:
       switch (kind) {
-        case PathKind::Float32: case PathKind::Float64: return Conv::FloatToF64;
-        case PathKind::Int: case PathKind::Enum: return Conv::SignedToF64;
-        case PathKind::Uint: return Conv::UnsignedToF64;
-        default: return no();
+        case PathKind::Float32:
+        case PathKind::Float64:
+          return Conv::FloatToF64;
+        case PathKind::Int:
+        case PathKind::Enum:
+          return Conv::SignedToF64;
+        case PathKind::Uint:
+          return Conv::UnsignedToF64;
+        default:
+          return no();
       }
   }
   return no();

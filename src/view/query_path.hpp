@@ -35,16 +35,16 @@ enum class PathSide : uint8_t { Value = 0, Key = 1 };
 // reads as Int or Uint by its signedness, except enum bitfields, which stay
 // Enum so that they compare with variant names).
 enum class PathKind : uint8_t {
-  Int = 0,        // signed integer or signed bitfield
-  Uint = 1,       // unsigned integer or bitfield (bool and char bitfields too)
+  Int = 0,   // signed integer or signed bitfield
+  Uint = 1,  // unsigned integer or bitfield (bool and char bitfields too)
   Bool = 2,
-  Char = 3,       // 1-byte char-encoded integer (reads unsigned)
-  Enum = 4,       // ENUM / ENUM64 (signedness from the BTF kind flag)
+  Char = 3,  // 1-byte char-encoded integer (reads unsigned)
+  Enum = 4,  // ENUM / ENUM64 (signedness from the BTF kind flag)
   Float32 = 5,
   Float64 = 6,
-  CharArray = 7,  // array of 1-byte integers: compares as a C string
-  Ptr = 8,        // the address
-  Composite = 9,  // struct, union, other arrays, section: not a scalar
+  CharArray = 7,     // array of 1-byte integers: compares as a C string
+  Ptr = 8,           // the address
+  Composite = 9,     // struct, union, other arrays, section: not a scalar
   Unsupported = 10,  // integers wider than 8 bytes, odd float sizes, FWD, void
 };
 const char* path_kind_name(PathKind k);
@@ -52,14 +52,14 @@ const char* path_kind_name(PathKind k);
 struct ResolvedPath {
   PathSide side = PathSide::Value;
   PathKind kind = PathKind::Composite;
-  uint32_t offset = 0;     // first byte inside the key, or inside one value (one CPU slot)
-  uint32_t size = 0;       // bytes spanned (char arrays: the array length)
-  uint8_t bit_shift = 0;   // bitfields: bit position inside the first byte
-  uint8_t bit_size = 0;    // bitfields: width in bits; 0 = not a bitfield
-  bool is_signed = false;  // Int and signed Enum
-  uint32_t type_id = 0;    // peeled BTF type of the leaf
+  uint32_t offset = 0;                // first byte inside the key, or inside one value (one CPU slot)
+  uint32_t size = 0;                  // bytes spanned (char arrays: the array length)
+  uint8_t bit_shift = 0;              // bitfields: bit position inside the first byte
+  uint8_t bit_size = 0;               // bitfields: width in bits; 0 = not a bitfield
+  bool is_signed = false;             // Int and signed Enum
+  uint32_t type_id = 0;               // peeled BTF type of the leaf
   const ValueContext* ctx = nullptr;  // the map's (owned by the report)
-  std::string text;        // the path as written (for messages)
+  std::string text;                   // the path as written (for messages)
 
   bool is_scalar() const { return kind <= PathKind::Float64 || kind == PathKind::Ptr; }
   const Btf* btf() const { return ctx ? ctx->btf : nullptr; }

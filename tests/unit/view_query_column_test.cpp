@@ -35,7 +35,9 @@ Split split(const std::string& p) {
   return s;
 }
 
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 // Reads the column as all three targets and compares with Value.
 void expect_matches_value(const MapInfo& m, const std::string& path, uint32_t cpu = 0) {
@@ -97,10 +99,10 @@ void expect_matches_value(const MapInfo& m, const std::string& path, uint32_t cp
 TEST(ViewQueryColumn, EveryScalarMemberOfTasksMatchesValue) {
   const MapInfo& m = fixture_map("kt_tasks");
   for (const char* p :
-       {"runtime_ns", "tid", "state", "weight", "raw", "lo16", "hi16", "inner.a", "inner.b", "inner.c", "bits.lo",
-        "bits.sv", "bits.mid", "bits.wide", "bits.swide", "hist[0][0]", "hist[1][2]", "comm[0]", "comm[15]",
-        "inner_ptr", "opaque", "on_cpu", "load", "avg", "cv_val", "e8", "e16", "e64", "sc", "uc", "key",
-        "value.tid"})
+       {"runtime_ns", "tid",     "state",    "weight",    "raw",      "lo16",      "hi16",       "inner.a",
+        "inner.b",    "inner.c", "bits.lo",  "bits.sv",   "bits.mid", "bits.wide", "bits.swide", "hist[0][0]",
+        "hist[1][2]", "comm[0]", "comm[15]", "inner_ptr", "opaque",   "on_cpu",    "load",       "avg",
+        "cv_val",     "e8",      "e16",      "e64",       "sc",       "uc",        "key",        "value.tid"})
     expect_matches_value(m, p);
 }
 

@@ -16,7 +16,9 @@ namespace {
 
 using view::Query;
 
-const MapInfo& tasks() { return fixture_map("kt_tasks"); }
+const MapInfo& tasks() {
+  return fixture_map("kt_tasks");
+}
 
 Error compile_error(const MapInfo& m, const std::string& expr) {
   auto q = Query::compile(m, expr);
@@ -25,14 +27,17 @@ Error compile_error(const MapInfo& m, const std::string& expr) {
   return q.error();
 }
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 TEST(ViewQueryErrors, UnknownMemberNamesColumnAndMembers) {
   Error e = compile_error(tasks(), "tid == 1003 && wieght > 5");
   EXPECT_EQ(e.code, Code::NotFound);
-  EXPECT_TRUE(e.message.starts_with("column 16: no member \"wieght\" in struct kt_task_ctx; members: "
-                                    "runtime_ns, tid, state, weight, raw, lo16, hi16, inner, bits, comm, hist, "
-                                    "inner_ptr, opaque, on_cpu, load, avg, cv_val, e8, e16, e64, sc, uc"))
+  EXPECT_TRUE(
+      e.message.starts_with("column 16: no member \"wieght\" in struct kt_task_ctx; members: "
+                            "runtime_ns, tid, state, weight, raw, lo16, hi16, inner, bits, comm, hist, "
+                            "inner_ptr, opaque, on_cpu, load, avg, cv_val, e8, e16, e64, sc, uc"))
       << e.message;
   e = compile_error(tasks(), "inner.x == 1");
   EXPECT_EQ(e.message, "column 7: no member \"x\" in struct kt_inner; members: a, b, c");
@@ -108,8 +113,9 @@ TEST(ViewQueryErrors, TypeChecking) {
 TEST(ViewQueryErrors, EnumVariantsAreListed) {
   Error e = compile_error(tasks(), "state == \"KT_STATE_FOO\"");
   EXPECT_EQ(e.code, Code::NotFound);
-  EXPECT_EQ(e.message, "column 10: no variant \"KT_STATE_FOO\" in enum kt_state ('state'); variants: "
-                       "KT_STATE_IDLE, KT_STATE_RUNNING, KT_STATE_BLOCKED");
+  EXPECT_EQ(e.message,
+            "column 10: no variant \"KT_STATE_FOO\" in enum kt_state ('state'); variants: "
+            "KT_STATE_IDLE, KT_STATE_RUNNING, KT_STATE_BLOCKED");
   e = compile_error(tasks(), "state < \"KT_STATE_RUNNING\"");
   EXPECT_TRUE(has(e.message, "'<' does not apply to strings")) << e.message;
 }

@@ -41,12 +41,12 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct Rec {  // mirror of struct rec below (48 bytes)
   uint64_t big;
   int64_t neg;
-  uint64_t eu;  // enum e64u (unsigned, 8 bytes)
-  int64_t es;   // enum e64s (signed, 8 bytes)
-  uint32_t e32; // enum e32u (unsigned, top bit used)
-  uint8_t ch;   // BTF_INT_CHAR
-  uint8_t flag; // BTF_INT_BOOL
-  uint8_t tri;  // bits 0..2: enum tri bitfield
+  uint64_t eu;   // enum e64u (unsigned, 8 bytes)
+  int64_t es;    // enum e64s (signed, 8 bytes)
+  uint32_t e32;  // enum e32u (unsigned, top bit used)
+  uint8_t ch;    // BTF_INT_CHAR
+  uint8_t flag;  // BTF_INT_BOOL
+  uint8_t tri;   // bits 0..2: enum tri bitfield
   uint8_t pad;
   double d;
 };
@@ -139,12 +139,14 @@ constexpr uint32_t kManyPcpu = 150;
 std::vector<std::vector<Pc>> pcs() {
   return {
       {{kU64Max, kI64Max, 1.0}, {1, 1, kNaN}, {0, -1, 3.0}, {0, 0, 2.0}},
-      {{9, 9, 9}, {9, 9, 9}, {9, 9, 9}, {9, 9, 9}},  // all absent
+      {{9, 9, 9}, {9, 9, 9}, {9, 9, 9}, {9, 9, 9}},          // all absent
       {{0, 0, 0}, {5, -3, kNaN}, {0, 0, 0}, {7, -4, kNaN}},  // cpus 0 and 2 absent
       {{0, kI64Min, -1.0}, {0, -1, -2.0}, {0, kI64Min, 0.5}, {0, 5, 0.25}},
   };
 }
-bool absent(uint32_t e, uint32_t cpu) { return e == 1 || (e == 2 && (cpu == 0 || cpu == 2)); }
+bool absent(uint32_t e, uint32_t cpu) {
+  return e == 1 || (e == 2 && (cpu == 0 || cpu == 2));
+}
 
 const Synth& synth() {
   static Synth* s = [] {
@@ -227,8 +229,8 @@ const Synth& synth() {
       append(keys, i);
       Rec r{};
       r.big = pick({0, 1, 7, 100, 1ull << 63, kU64Max, rng()});
-      r.neg = static_cast<int64_t>(pick({0, 1, 7, static_cast<uint64_t>(-1), static_cast<uint64_t>(kI64Min),
-                                         static_cast<uint64_t>(kI64Max), rng()}));
+      r.neg = static_cast<int64_t>(pick(
+          {0, 1, 7, static_cast<uint64_t>(-1), static_cast<uint64_t>(kI64Min), static_cast<uint64_t>(kI64Max), rng()}));
       r.eu = pick({1, 0x8000000000000001ull, kU64Max});
       r.es = rng() % 2 ? -5 : 5;
       r.e32 = static_cast<uint32_t>(pick({1, 0x80000000u}));
@@ -402,9 +404,15 @@ std::string value_path(const std::string& p, bool& key) {
   return v;
 }
 
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
-bool same(uint64_t a, uint64_t b) { return a == b; }
-bool same(int64_t a, int64_t b) { return a == b; }
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
+bool same(uint64_t a, uint64_t b) {
+  return a == b;
+}
+bool same(int64_t a, int64_t b) {
+  return a == b;
+}
 
 template <typename T, typename Read, typename One, typename Ref>
 void check_target(const MapInfo& m, const Column& col, const std::string& path, uint32_t cpu, Read read, One one,
@@ -459,13 +467,16 @@ void expect_column_matches_value(const MapInfo& m, const std::string& path, uint
   ASSERT_TRUE(col.ok()) << col.error().message;
   check_target<uint64_t>(
       m, col.value(), path, cpu, [](const Column& c, auto o, auto s, uint32_t cpu) { return c.read_u64(o, s, cpu); },
-      [](const Column& c, uint32_t e, uint32_t cpu) { return c.u64(e, cpu); }, [](const Value& v) { return v.as_u64(); });
+      [](const Column& c, uint32_t e, uint32_t cpu) { return c.u64(e, cpu); },
+      [](const Value& v) { return v.as_u64(); });
   check_target<int64_t>(
       m, col.value(), path, cpu, [](const Column& c, auto o, auto s, uint32_t cpu) { return c.read_i64(o, s, cpu); },
-      [](const Column& c, uint32_t e, uint32_t cpu) { return c.i64(e, cpu); }, [](const Value& v) { return v.as_i64(); });
+      [](const Column& c, uint32_t e, uint32_t cpu) { return c.i64(e, cpu); },
+      [](const Value& v) { return v.as_i64(); });
   check_target<double>(
       m, col.value(), path, cpu, [](const Column& c, auto o, auto s, uint32_t cpu) { return c.read_f64(o, s, cpu); },
-      [](const Column& c, uint32_t e, uint32_t cpu) { return c.f64(e, cpu); }, [](const Value& v) { return v.as_f64(); });
+      [](const Column& c, uint32_t e, uint32_t cpu) { return c.f64(e, cpu); },
+      [](const Value& v) { return v.as_f64(); });
 }
 
 TEST(ViewQuerySynth, ColumnsAgreeWithValue) {
@@ -697,15 +708,41 @@ TEST(ViewQuerySynth, BlockEvaluationAgreesWithMatches) {
   const MapInfo& many = synth().map("many");
   ASSERT_EQ(many.entry_count, kManyEntries);
   differential(many,
-               {"big > 100", "big == 18446744073709551615", "big != -1", "neg < 0", "neg >= 7", "neg < big",
-                "big == neg", "eu == \"HIGH\"", "eu > 9223372036854775807", "es < 0", "e32 == \"BIG32\"",
-                "ch == 97", "ch", "!flag", "flag == 1", "tri == \"T5\"", "tri", "d > 1.0", "d != d", "d == 0",
-                "d < -1", "key < 100", "key >= 250", "key == 299", "key > big", "neg < 7.5", "true", "false",
-                "big > 1e19", "d < key"},
+               {"big > 100",
+                "big == 18446744073709551615",
+                "big != -1",
+                "neg < 0",
+                "neg >= 7",
+                "neg < big",
+                "big == neg",
+                "eu == \"HIGH\"",
+                "eu > 9223372036854775807",
+                "es < 0",
+                "e32 == \"BIG32\"",
+                "ch == 97",
+                "ch",
+                "!flag",
+                "flag == 1",
+                "tri == \"T5\"",
+                "tri",
+                "d > 1.0",
+                "d != d",
+                "d == 0",
+                "d < -1",
+                "key < 100",
+                "key >= 250",
+                "key == 299",
+                "key > big",
+                "neg < 7.5",
+                "true",
+                "false",
+                "big > 1e19",
+                "d < key"},
                1, 400);
   const MapInfo& pc = synth().map("many_pcpu");
-  differential(pc, {"u == 5", "u > 4", "u", "i < 0", "i == 5", "d == 1.0", "d != d", "key < 70", "key == 149",
-                    "key >= 64", "u == key", "i < d", "true", "!(u == 0)"},
+  differential(pc,
+               {"u == 5", "u > 4", "u", "i < 0", "i == 5", "d == 1.0", "d != d", "key < 70", "key == 149", "key >= 64",
+                "u == key", "i < d", "true", "!(u == 0)"},
                kCpus, 300);
 }
 

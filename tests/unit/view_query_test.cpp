@@ -17,7 +17,9 @@ namespace {
 using view::kNoEntry;
 using view::Query;
 
-const MapInfo& tasks() { return fixture_map("kt_tasks"); }
+const MapInfo& tasks() {
+  return fixture_map("kt_tasks");
+}
 
 std::vector<uint32_t> run_filter(const MapInfo& m, const std::string& expr, uint32_t cpu = 0) {
   auto q = Query::compile(m, expr);
@@ -80,8 +82,7 @@ TEST(ViewQuery, ConjunctionWithString) {
   auto got = run_filter(tasks(), "runtime_ns > " + std::to_string(lo) + " && comm == \"bash\"");
   EXPECT_EQ(got, std::vector<uint32_t>{r2 > r10 ? 2u : 10u});
   EXPECT_EQ(run_filter(tasks(), "comm == \"bash\""), (std::vector<uint32_t>{2, 10}));
-  EXPECT_EQ(run_filter(tasks(), "comm != \"bash\""),
-            expect_tasks([](auto& t, uint32_t) { return t.comm != "bash"; }));
+  EXPECT_EQ(run_filter(tasks(), "comm != \"bash\""), expect_tasks([](auto& t, uint32_t) { return t.comm != "bash"; }));
   EXPECT_EQ(run_filter(tasks(), "comm == \"kworker/0:1\""), (std::vector<uint32_t>{1, 9}));
   // a prefix or an extension of the stored string does not match
   EXPECT_TRUE(run_filter(tasks(), "comm == \"bas\"").empty());
@@ -107,10 +108,10 @@ TEST(ViewQuery, EnumByVariantNameAndValue) {
   EXPECT_EQ(run_filter(tasks(), "e8 == \"KT_E8_NEG\""), expect_tasks([](auto& t, uint32_t) { return t.e8 == -1; }));
   // 8-byte enum (this clang emits it as ENUM with 32-bit values, so
   // KT_E64_BIG reads as 0 in the BTF; the stored 0x100000000 matches no name)
-  EXPECT_EQ(run_filter(tasks(), "e64 == \"KT_E64_SMALL\""),
-            expect_tasks([](auto& t, uint32_t) { return t.e64 == 1; }));
+  EXPECT_EQ(run_filter(tasks(), "e64 == \"KT_E64_SMALL\""), expect_tasks([](auto& t, uint32_t) { return t.e64 == 1; }));
   EXPECT_TRUE(run_filter(tasks(), "e64 == \"KT_E64_BIG\"").empty());
-  EXPECT_EQ(run_filter(tasks(), "e64 > 0xffffffff"), expect_tasks([](auto& t, uint32_t) { return t.e64 > 0xffffffffull; }));
+  EXPECT_EQ(run_filter(tasks(), "e64 > 0xffffffff"),
+            expect_tasks([](auto& t, uint32_t) { return t.e64 > 0xffffffffull; }));
   EXPECT_EQ(run_filter(tasks(), "e16 == \"KT_E16_BIG\""),
             expect_tasks([](auto& t, uint32_t) { return t.e16 == 0x1234; }));
 }
