@@ -30,7 +30,9 @@
 // - path against path follows the same rules with both sides loaded.
 // Type errors (a string against an integer, '<' on strings, a struct or
 // non-char array in a comparison, a float as a bare condition) are compile
-// errors. Every compile error starts with "column N: " (1-based).
+// errors. Every compile error starts with "column N: " (N is the 1-based
+// byte position in the expression; it equals the character position for
+// ASCII text).
 //
 // Per-CPU maps: value-side paths read the slot of the CPU passed in; a slot
 // that was not captured (MapInfo::slot_present false) or a CPU beyond
