@@ -10,13 +10,14 @@ namespace view {
 
 namespace {
 
-std::string map_name(const MapInfo& m) { return std::string(m.name); }
+std::string map_name(const MapInfo& m) {
+  return std::string(m.name);
+}
 
 // Runs `coerce` on every readable slot and folds the results with `combine`
 // (the first contributing slot seeds the result).
 template <typename T, typename Coerce, typename Combine>
-ViewResult<T> aggregate(const SnapshotEntry& e, std::string_view path, const char* op, Coerce coerce,
-                        Combine combine) {
+ViewResult<T> aggregate(const SnapshotEntry& e, std::string_view path, const char* op, Coerce coerce, Combine combine) {
   std::optional<T> acc;
   ViewStatus st = e.cpu_each(path, [&](uint32_t, const SnapshotField& f) -> ViewStatus {
     ViewResult<T> x = (f.*coerce)();
@@ -42,7 +43,9 @@ int64_t sat_add_i64(int64_t a, int64_t b) {
 
 }  // namespace
 
-bool is_rendered(const Value& v) { return v.valid() && !v.parts().is_bytes; }
+bool is_rendered(const Value& v) {
+  return v.valid() && !v.parts().is_bytes;
+}
 
 uint32_t percpu_array_key(const MapInfo& m, uint32_t entry) {
   uint32_t k = 0;
@@ -52,9 +55,12 @@ uint32_t percpu_array_key(const MapInfo& m, uint32_t entry) {
 
 SnapshotEntry::Kind SnapshotEntry::kind() const {
   switch (v_.index()) {
-    case 0: return std::get<Ref>(v_).kind;
-    case 1: return Kind::Value;
-    default: return Kind::Missing;
+    case 0:
+      return std::get<Ref>(v_).kind;
+    case 1:
+      return Kind::Value;
+    default:
+      return Kind::Missing;
   }
 }
 

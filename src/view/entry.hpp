@@ -25,9 +25,7 @@ class SnapshotEntry {
   enum class Kind : uint8_t { Hash, Percpu, PercpuHash, Value, Missing };
 
   static SnapshotEntry hash(const MapInfo& m, uint32_t entry) { return SnapshotEntry(Ref{&m, entry, Kind::Hash}); }
-  static SnapshotEntry percpu(const MapInfo& m, uint32_t entry) {
-    return SnapshotEntry(Ref{&m, entry, Kind::Percpu});
-  }
+  static SnapshotEntry percpu(const MapInfo& m, uint32_t entry) { return SnapshotEntry(Ref{&m, entry, Kind::Percpu}); }
   static SnapshotEntry percpu_hash(const MapInfo& m, uint32_t entry) {
     return SnapshotEntry(Ref{&m, entry, Kind::PercpuHash});
   }

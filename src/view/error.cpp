@@ -20,11 +20,21 @@ void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
@@ -63,8 +73,10 @@ class JsonObject {
   void boolean(const char* k, bool v) { key(k) += v ? "true" : "false"; }
   void raw(const char* k, std::string_view json) { key(k) += json.empty() ? std::string_view("null") : json; }
   void opt_str(const char* k, const std::optional<std::string>& v) {
-    if (v) str(k, *v);
-    else key(k) += "null";
+    if (v)
+      str(k, *v);
+    else
+      key(k) += "null";
   }
   void strs(const char* k, const std::vector<std::string>& v) {
     std::string& o = key(k);
@@ -100,15 +112,24 @@ class JsonObject {
 const char* reason_name(MissingStatsReason::Kind k) {
   using K = MissingStatsReason::Kind;
   switch (k) {
-    case K::NoSchedulerBinary: return "NoSchedulerBinary";
-    case K::NoScheduler: return "NoScheduler";
-    case K::DuringFreeze: return "DuringFreeze";
-    case K::Cancelled: return "Cancelled";
-    case K::SchedulerError: return "SchedulerError";
-    case K::MissingResp: return "MissingResp";
-    case K::RequestTooLarge: return "RequestTooLarge";
-    case K::ResponseTooLarge: return "ResponseTooLarge";
-    case K::MutexPoisoned: return "MutexPoisoned";
+    case K::NoSchedulerBinary:
+      return "NoSchedulerBinary";
+    case K::NoScheduler:
+      return "NoScheduler";
+    case K::DuringFreeze:
+      return "DuringFreeze";
+    case K::Cancelled:
+      return "Cancelled";
+    case K::SchedulerError:
+      return "SchedulerError";
+    case K::MissingResp:
+      return "MissingResp";
+    case K::RequestTooLarge:
+      return "RequestTooLarge";
+    case K::ResponseTooLarge:
+      return "ResponseTooLarge";
+    case K::MutexPoisoned:
+      return "MutexPoisoned";
   }
   return "Unknown";
 }
@@ -244,13 +265,15 @@ std::string excluded_message(const ActiveFilterExcludedMaps& e) {
   }
   std::string cause;
   if (some_alias && !some_zero)
-    cause = "the snapshot was taken before the latest scheduler replace/attach; wait for the next periodic capture "
-            "(or re-run) so the walker publishes the live scheduler's map KVAs";
+    cause =
+        "the snapshot was taken before the latest scheduler replace/attach; wait for the next periodic capture "
+        "(or re-run) so the walker publishes the live scheduler's map KVAs";
   else if (some_zero && !some_alias)
     cause = "these maps carry no recorded KVA: the capture predates the walker, or it failed to record per-map KVAs";
   else if (some_zero && some_alias)
-    cause = "some maps have no recorded KVA and others disagree with the whitelist (a pre-walker capture and a "
-            "post-swap window both cause this); re-run to regenerate the snapshot";
+    cause =
+        "some maps have no recorded KVA and others disagree with the whitelist (a pre-walker capture and a "
+        "post-swap window both cause this); re-run to regenerate the snapshot";
   else
     cause = "the captured KVAs were neither missing nor in disagreement";
   return "lookup '" + e.requested + "' found nothing under the active filter (obj '" + e.active_obj +
@@ -265,8 +288,8 @@ struct MessageOf {
     return "no map named '" + e.requested + "' in this snapshot (maps present: " + quoted_list(e.available) + ")";
   }
   std::string operator()(const VarNotFound& e) const {
-    return "no global variable '" + e.requested + "' in any .bss/.data/.rodata map (available: " +
-           quoted_list(e.available) + ")";
+    return "no global variable '" + e.requested +
+           "' in any .bss/.data/.rodata map (available: " + quoted_list(e.available) + ")";
   }
   std::string operator()(const AmbiguousVar& e) const {
     return "global '" + e.requested + "' exists in more than one map (" + quoted_list(e.found_in) +
@@ -300,7 +323,8 @@ struct MessageOf {
     return "path '" + e.requested + "' has an empty component (a leading, trailing or doubled '.')";
   }
   std::string operator()(const PerCpuNotNarrowed& e) const {
-    return "map '" + e.map + "': the entry is per-CPU; narrow it with .cpu(N) before reading fields (or use a cpu_* "
+    return "map '" + e.map +
+           "': the entry is per-CPU; narrow it with .cpu(N) before reading fields (or use a cpu_* "
            "aggregate)";
   }
   std::string operator()(const NoRendered& e) const {
@@ -343,27 +367,48 @@ struct MessageOf {
 
 const char* error_kind_name(ErrorKind k) {
   switch (k) {
-    case ErrorKind::MapNotFound: return "MapNotFound";
-    case ErrorKind::VarNotFound: return "VarNotFound";
-    case ErrorKind::AmbiguousVar: return "AmbiguousVar";
-    case ErrorKind::FieldNotFound: return "FieldNotFound";
-    case ErrorKind::NotAStruct: return "NotAStruct";
-    case ErrorKind::TypeMismatch: return "TypeMismatch";
-    case ErrorKind::IndexOutOfRange: return "IndexOutOfRange";
-    case ErrorKind::PerCpuSlot: return "PerCpuSlot";
-    case ErrorKind::NoMatch: return "NoMatch";
-    case ErrorKind::EmptyPathComponent: return "EmptyPathComponent";
-    case ErrorKind::PerCpuNotNarrowed: return "PerCpuNotNarrowed";
-    case ErrorKind::NoRendered: return "NoRendered";
-    case ErrorKind::PlaceholderSample: return "PlaceholderSample";
-    case ErrorKind::MissingStats: return "MissingStats";
-    case ErrorKind::HostFieldUnavailable: return "HostFieldUnavailable";
-    case ErrorKind::PlaceholderSnapshot: return "PlaceholderSnapshot";
-    case ErrorKind::NoActiveScheduler: return "NoActiveScheduler";
-    case ErrorKind::ActiveFilterExcludedMaps: return "ActiveFilterExcludedMaps";
-    case ErrorKind::WalkerDriftedWithinPhase: return "WalkerDriftedWithinPhase";
-    case ErrorKind::ProjectionFailed: return "ProjectionFailed";
-    case ErrorKind::MapRenderIncomplete: return "MapRenderIncomplete";
+    case ErrorKind::MapNotFound:
+      return "MapNotFound";
+    case ErrorKind::VarNotFound:
+      return "VarNotFound";
+    case ErrorKind::AmbiguousVar:
+      return "AmbiguousVar";
+    case ErrorKind::FieldNotFound:
+      return "FieldNotFound";
+    case ErrorKind::NotAStruct:
+      return "NotAStruct";
+    case ErrorKind::TypeMismatch:
+      return "TypeMismatch";
+    case ErrorKind::IndexOutOfRange:
+      return "IndexOutOfRange";
+    case ErrorKind::PerCpuSlot:
+      return "PerCpuSlot";
+    case ErrorKind::NoMatch:
+      return "NoMatch";
+    case ErrorKind::EmptyPathComponent:
+      return "EmptyPathComponent";
+    case ErrorKind::PerCpuNotNarrowed:
+      return "PerCpuNotNarrowed";
+    case ErrorKind::NoRendered:
+      return "NoRendered";
+    case ErrorKind::PlaceholderSample:
+      return "PlaceholderSample";
+    case ErrorKind::MissingStats:
+      return "MissingStats";
+    case ErrorKind::HostFieldUnavailable:
+      return "HostFieldUnavailable";
+    case ErrorKind::PlaceholderSnapshot:
+      return "PlaceholderSnapshot";
+    case ErrorKind::NoActiveScheduler:
+      return "NoActiveScheduler";
+    case ErrorKind::ActiveFilterExcludedMaps:
+      return "ActiveFilterExcludedMaps";
+    case ErrorKind::WalkerDriftedWithinPhase:
+      return "WalkerDriftedWithinPhase";
+    case ErrorKind::ProjectionFailed:
+      return "ProjectionFailed";
+    case ErrorKind::MapRenderIncomplete:
+      return "MapRenderIncomplete";
   }
   return "Unknown";
 }
@@ -388,10 +433,14 @@ std::string hex_list(const std::vector<uint64_t>& items) {
 
 std::string MissingStatsReason::message() const {
   switch (kind) {
-    case Kind::NoSchedulerBinary: return "no scheduler binary is configured for this run";
-    case Kind::NoScheduler: return "the guest relay reports no scheduler: " + reason;
-    case Kind::DuringFreeze: return "the stats request was cancelled: the freeze coordinator paused the scheduler";
-    case Kind::Cancelled: return "the stats request was cancelled: the run-wide cancel flag was set";
+    case Kind::NoSchedulerBinary:
+      return "no scheduler binary is configured for this run";
+    case Kind::NoScheduler:
+      return "the guest relay reports no scheduler: " + reason;
+    case Kind::DuringFreeze:
+      return "the stats request was cancelled: the freeze coordinator paused the scheduler";
+    case Kind::Cancelled:
+      return "the stats request was cancelled: the run-wide cancel flag was set";
     case Kind::SchedulerError:
       return "the scheduler answered errno=" + std::to_string(errno_value) +
              " (args=" + (args_json.empty() ? std::string("null") : args_json) + ")";
@@ -399,12 +448,12 @@ std::string MissingStatsReason::message() const {
       return "the scheduler's reply has no 'resp' key (args=" + (args_json.empty() ? std::string("null") : args_json) +
              ")";
     case Kind::RequestTooLarge:
-      return "the stats request of " + std::to_string(size) + " bytes exceeds the " + std::to_string(max) +
-             "-byte cap";
+      return "the stats request of " + std::to_string(size) + " bytes exceeds the " + std::to_string(max) + "-byte cap";
     case Kind::ResponseTooLarge:
       return "the stats response of " + std::to_string(size) + " bytes exceeds the " + std::to_string(max) +
              "-byte cap";
-    case Kind::MutexPoisoned: return "the stats client's response mutex was poisoned";
+    case Kind::MutexPoisoned:
+      return "the stats client's response mutex was poisoned";
   }
   return "unknown reason";
 }
@@ -446,11 +495,14 @@ std::string MissingStatsReason::to_json() const {
       }
       return s + "}";
     }
-    default: return quoted(reason_name(kind));  // unit variants are bare strings
+    default:
+      return quoted(reason_name(kind));  // unit variants are bare strings
   }
 }
 
-std::string SnapshotError::message() const { return std::visit(MessageOf{}, v_); }
+std::string SnapshotError::message() const {
+  return std::visit(MessageOf{}, v_);
+}
 
 std::string SnapshotError::to_json() const {
   std::string s = "{" + quoted(kind_name()) + ":";
@@ -469,18 +521,25 @@ size_t SnapshotError::hash() const {
 Code SnapshotError::code() const {
   switch (kind()) {
     case ErrorKind::TypeMismatch:
-    case ErrorKind::NotAStruct: return Code::Type;
+    case ErrorKind::NotAStruct:
+      return Code::Type;
     case ErrorKind::IndexOutOfRange:
-    case ErrorKind::PerCpuSlot: return Code::Range;
+    case ErrorKind::PerCpuSlot:
+      return Code::Range;
     case ErrorKind::AmbiguousVar:
     case ErrorKind::EmptyPathComponent:
-    case ErrorKind::PerCpuNotNarrowed: return Code::Invalid;
+    case ErrorKind::PerCpuNotNarrowed:
+      return Code::Invalid;
     case ErrorKind::NoRendered:
     case ErrorKind::PlaceholderSample:
-    case ErrorKind::PlaceholderSnapshot: return Code::Unsupported;
-    case ErrorKind::WalkerDriftedWithinPhase: return Code::Again;
-    case ErrorKind::MapRenderIncomplete: return Code::Io;
-    default: return Code::NotFound;
+    case ErrorKind::PlaceholderSnapshot:
+      return Code::Unsupported;
+    case ErrorKind::WalkerDriftedWithinPhase:
+      return Code::Again;
+    case ErrorKind::MapRenderIncomplete:
+      return Code::Io;
+    default:
+      return Code::NotFound;
   }
 }
 

@@ -61,7 +61,7 @@ struct ExcludedMap {
 struct MissingStatsReason {
   enum class Kind : uint8_t {
     NoSchedulerBinary,
-    NoScheduler,       // reason
+    NoScheduler,  // reason
     DuringFreeze,
     Cancelled,
     SchedulerError,    // errno_value, args_json
@@ -168,8 +168,8 @@ struct IndexOutOfRange {  // 7
 };
 struct PerCpuSlot {  // 8
   std::string map;
-  uint32_t cpu = 0;  // the requested CPU, clamped to UINT32_MAX
-  uint64_t len = 0;  // per-CPU slots captured
+  uint32_t cpu = 0;       // the requested CPU, clamped to UINT32_MAX
+  uint64_t len = 0;       // per-CPU slots captured
   bool unmapped = false;  // true: slot unreadable; false: cpu >= len
   bool operator==(const PerCpuSlot&) const = default;
 };
@@ -208,7 +208,7 @@ struct HostFieldUnavailable {  // 15 (sample/series layer)
   uint32_t cpu = 0;
   bool operator==(const HostFieldUnavailable&) const = default;
 };
-struct PlaceholderSnapshot {  // 16
+struct PlaceholderSnapshot {       // 16
   std::optional<std::string> tag;  // views always leave it empty
   bool operator==(const PlaceholderSnapshot&) const = default;
 };
@@ -224,7 +224,7 @@ struct ActiveFilterExcludedMaps {  // 18
   bool operator==(const ActiveFilterExcludedMaps&) const = default;
 };
 struct WalkerDriftedWithinPhase {  // 19 (series layer)
-  std::string phase;  // the phase's variant name
+  std::string phase;               // the phase's variant name
   std::vector<uint64_t> pinned_kvas;
   std::vector<uint64_t> sample_kvas;
   std::string requested;
@@ -246,13 +246,13 @@ class SnapshotError {
   using Variant =
       std::variant<MapNotFound, VarNotFound, AmbiguousVar, FieldNotFound, NotAStruct, TypeMismatch, IndexOutOfRange,
                    PerCpuSlot, NoMatch, EmptyPathComponent, PerCpuNotNarrowed, NoRendered, PlaceholderSample,
-                   MissingStats, HostFieldUnavailable, PlaceholderSnapshot, NoActiveScheduler,
-                   ActiveFilterExcludedMaps, WalkerDriftedWithinPhase, ProjectionFailed, MapRenderIncomplete>;
+                   MissingStats, HostFieldUnavailable, PlaceholderSnapshot, NoActiveScheduler, ActiveFilterExcludedMaps,
+                   WalkerDriftedWithinPhase, ProjectionFailed, MapRenderIncomplete>;
   static_assert(std::variant_size_v<Variant> == kErrorKindCount);
 
   template <typename T>
-    requires std::is_constructible_v<Variant, T&&> && (!std::is_same_v<std::decay_t<T>, SnapshotError>)
-  SnapshotError(T&& v) : v_(std::forward<T>(v)) {}  // NOLINT: implicit from any variant struct
+  requires std::is_constructible_v<Variant, T&&> &&(!std::is_same_v<std::decay_t<T>, SnapshotError>)SnapshotError(T&& v)
+      : v_(std::forward<T>(v)) {}  // NOLINT: implicit from any variant struct
 
   ErrorKind kind() const { return static_cast<ErrorKind>(v_.index() + 1); }
   const char* kind_name() const { return error_kind_name(kind()); }
@@ -294,11 +294,11 @@ inline constexpr bool kIsErrorVariant = IsAlternative<std::decay_t<E>, SnapshotE
 template <typename T>
 class [[nodiscard]] ViewResult {
  public:
-  ViewResult(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit by design
+  ViewResult(T v) : v_(std::in_place_index<0>, std::move(v)) {}              // NOLINT: implicit by design
   ViewResult(SnapshotError e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
   template <typename E>
-    requires kIsErrorVariant<E>
-  ViewResult(E&& e) : v_(std::in_place_index<1>, std::forward<E>(e)) {}  // NOLINT: from any error struct
+  requires kIsErrorVariant<E> ViewResult(E&& e)
+      : v_(std::in_place_index<1>, std::forward<E>(e)) {}  // NOLINT: from any error struct
 
   bool ok() const { return v_.index() == 0; }
   T& value() & { return std::get<0>(v_); }
@@ -323,8 +323,7 @@ class [[nodiscard]] ViewResult<void> {
   ViewResult() = default;
   ViewResult(SnapshotError e) : err_(std::move(e)) {}  // NOLINT
   template <typename E>
-    requires kIsErrorVariant<E>
-  ViewResult(E&& e) : err_(SnapshotError(std::forward<E>(e))) {}  // NOLINT
+  requires kIsErrorVariant<E> ViewResult(E&& e) : err_(SnapshotError(std::forward<E>(e))) {}  // NOLINT
   bool ok() const { return !err_.has_value(); }
   const SnapshotError& error() const { return *err_; }
   SnapshotError&& take_error() { return std::move(*err_); }

@@ -10,20 +10,34 @@ namespace {
 
 const char* kind_base(const Value& v) {
   switch (v.kind()) {
-    case ValueKind::Invalid: return "Invalid";
-    case ValueKind::Int: return "Int";
-    case ValueKind::Uint: return "Uint";
-    case ValueKind::Bool: return "Bool";
-    case ValueKind::Char: return "Char";
-    case ValueKind::Float: return "Float";
-    case ValueKind::Enum: return "Enum";
-    case ValueKind::Struct: return "Struct";
-    case ValueKind::Union: return "Union";
-    case ValueKind::Array: return "Array";
-    case ValueKind::Ptr: return "Ptr";
-    case ValueKind::Datasec: return "Datasec";
-    case ValueKind::Bytes: return "Bytes";
-    case ValueKind::Unsupported: return "Unsupported";
+    case ValueKind::Invalid:
+      return "Invalid";
+    case ValueKind::Int:
+      return "Int";
+    case ValueKind::Uint:
+      return "Uint";
+    case ValueKind::Bool:
+      return "Bool";
+    case ValueKind::Char:
+      return "Char";
+    case ValueKind::Float:
+      return "Float";
+    case ValueKind::Enum:
+      return "Enum";
+    case ValueKind::Struct:
+      return "Struct";
+    case ValueKind::Union:
+      return "Union";
+    case ValueKind::Array:
+      return "Array";
+    case ValueKind::Ptr:
+      return "Ptr";
+    case ValueKind::Datasec:
+      return "Datasec";
+    case ValueKind::Bytes:
+      return "Bytes";
+    case ValueKind::Unsupported:
+      return "Unsupported";
   }
   return "Unsupported";
 }
@@ -36,8 +50,10 @@ bool is_scalar(ValueKind k) {
     case ValueKind::Char:
     case ValueKind::Float:
     case ValueKind::Enum:
-    case ValueKind::Ptr: return true;
-    default: return false;
+    case ValueKind::Ptr:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -46,7 +62,9 @@ SnapshotError mismatch(std::string expected, std::string actual) {
 }
 
 // A scalar whose bytes were cut short at capture cannot be read at all.
-bool short_scalar(const Value& v) { return is_scalar(v.kind()) && v.truncated(); }
+bool short_scalar(const Value& v) {
+  return is_scalar(v.kind()) && v.truncated();
+}
 
 // The array behind `v` (pointers followed), or nullopt.
 std::optional<Value> locate_array(const Value& v) {
@@ -83,7 +101,8 @@ ViewResult<std::vector<T>> typed_array(const Value& v, const char* elem_name, Co
     auto e = arr->index(i);
     std::optional<T> x;
     if (e.ok()) x = conv(e.value());
-    if (!x) return mismatch(expected, "Array[" + std::to_string(i) + "]=" + (e.ok() ? kind_string(e.value()) : "Invalid"));
+    if (!x)
+      return mismatch(expected, "Array[" + std::to_string(i) + "]=" + (e.ok() ? kind_string(e.value()) : "Invalid"));
     out.push_back(*x);
   }
   return out;
@@ -147,7 +166,8 @@ ViewResult<uint64_t> coerce_u64(const Value& v) {
       if (!r.ok()) return mismatch("u64", k == ValueKind::Int ? "Int(negative)" : "Enum(signed-negative)");
       return r.value();
     }
-    default: return mismatch("u64", kind_string(v));
+    default:
+      return mismatch("u64", kind_string(v));
   }
 }
 
@@ -164,7 +184,8 @@ ViewResult<int64_t> coerce_i64(const Value& v) {
       if (!r.ok()) return mismatch("i64", k == ValueKind::Uint ? "Uint(>i64::MAX)" : kind_string(v));
       return r.value();
     }
-    default: return mismatch("i64", kind_string(v));
+    default:
+      return mismatch("i64", kind_string(v));
   }
 }
 
@@ -180,7 +201,8 @@ ViewResult<double> coerce_f64(const Value& v) {
       if (!r.ok()) return mismatch("f64", kind_string(v));
       return r.value();
     }
-    default: return mismatch("f64", kind_string(v));
+    default:
+      return mismatch("f64", kind_string(v));
   }
 }
 
@@ -198,7 +220,8 @@ ViewResult<bool> coerce_bool(const Value& v) {
       if (!r.ok()) return mismatch("bool", kind_string(v));
       return r.value();
     }
-    default: return mismatch("bool", kind_string(v));
+    default:
+      return mismatch("bool", kind_string(v));
   }
 }
 
@@ -216,8 +239,7 @@ SnapshotField walk_dotted_path(const Value& root, std::string_view path) {
     if (comp.empty()) return SnapshotField::missing(EmptyPathComponent{std::string(path)});
     cur = peel_pointer(cur);
     if (!is_struct_like(cur))
-      return SnapshotField::missing(
-          NotAStruct{std::string(path), walked, std::string(comp), kind_string(cur)});
+      return SnapshotField::missing(NotAStruct{std::string(path), walked, std::string(comp), kind_string(cur)});
     auto m = cur.member(comp);
     if (!m.ok()) {
       if (m.error().code == Code::NotFound) {
@@ -254,10 +276,12 @@ std::optional<uint32_t> SnapshotField::key_value() const {
 
 SnapshotField SnapshotField::get(std::string_view path) const {
   switch (state()) {
-    case State::Value: return walk_dotted_path(std::get<Value>(v_), path);
+    case State::Value:
+      return walk_dotted_path(std::get<Value>(v_), path);
     case State::PercpuKey:
       return missing(TypeMismatch{"Struct", std::string(kPercpuKeyActual), std::string(path)});
-    case State::Missing: break;
+    case State::Missing:
+      break;
   }
   return *this;
 }
@@ -277,36 +301,48 @@ std::vector<SnapshotField> SnapshotField::iter_members() const {
 
 ViewResult<uint64_t> SnapshotField::as_u64() const {
   switch (state()) {
-    case State::Value: return coerce_u64(std::get<Value>(v_));
-    case State::PercpuKey: return uint64_t(std::get<Key>(v_).key);
-    case State::Missing: break;
+    case State::Value:
+      return coerce_u64(std::get<Value>(v_));
+    case State::PercpuKey:
+      return uint64_t(std::get<Key>(v_).key);
+    case State::Missing:
+      break;
   }
   return *error();
 }
 
 ViewResult<int64_t> SnapshotField::as_i64() const {
   switch (state()) {
-    case State::Value: return coerce_i64(std::get<Value>(v_));
-    case State::PercpuKey: return int64_t(std::get<Key>(v_).key);
-    case State::Missing: break;
+    case State::Value:
+      return coerce_i64(std::get<Value>(v_));
+    case State::PercpuKey:
+      return int64_t(std::get<Key>(v_).key);
+    case State::Missing:
+      break;
   }
   return *error();
 }
 
 ViewResult<double> SnapshotField::as_f64() const {
   switch (state()) {
-    case State::Value: return coerce_f64(std::get<Value>(v_));
-    case State::PercpuKey: return double(std::get<Key>(v_).key);
-    case State::Missing: break;
+    case State::Value:
+      return coerce_f64(std::get<Value>(v_));
+    case State::PercpuKey:
+      return double(std::get<Key>(v_).key);
+    case State::Missing:
+      break;
   }
   return *error();
 }
 
 ViewResult<bool> SnapshotField::as_bool() const {
   switch (state()) {
-    case State::Value: return coerce_bool(std::get<Value>(v_));
-    case State::PercpuKey: return std::get<Key>(v_).key != 0;
-    case State::Missing: break;
+    case State::Value:
+      return coerce_bool(std::get<Value>(v_));
+    case State::PercpuKey:
+      return std::get<Key>(v_).key != 0;
+    case State::Missing:
+      break;
   }
   return *error();
 }
@@ -319,8 +355,10 @@ ViewResult<std::string_view> SnapshotField::as_str() const {
         if (auto n = v.enum_name(); n.ok()) return n.value();
       return mismatch("str (enum variant name)", kind_string(v));
     }
-    case State::PercpuKey: return mismatch("str", std::string(kPercpuKeyActual));
-    case State::Missing: break;
+    case State::PercpuKey:
+      return mismatch("str", std::string(kPercpuKeyActual));
+    case State::Missing:
+      break;
   }
   return *error();
 }
@@ -329,10 +367,12 @@ namespace {
 template <typename T, typename Conv>
 ViewResult<std::vector<T>> field_array(const SnapshotField& f, const char* name, Conv conv) {
   switch (f.state()) {
-    case SnapshotField::State::Value: return typed_array<T>(*f.raw(), name, conv);
+    case SnapshotField::State::Value:
+      return typed_array<T>(*f.raw(), name, conv);
     case SnapshotField::State::PercpuKey:
       return mismatch(std::string("[") + name + "]", std::string(kPercpuKeyActual));
-    case SnapshotField::State::Missing: break;
+    case SnapshotField::State::Missing:
+      break;
   }
   return *f.error();
 }

@@ -20,8 +20,7 @@ inline namespace v1 {
 namespace view {
 
 // `actual` of a TypeMismatch raised on a per-CPU array key.
-inline constexpr std::string_view kPercpuKeyActual =
-    "Uint(percpu key) — read it with as_u64/as_i64/as_f64/as_bool";
+inline constexpr std::string_view kPercpuKeyActual = "Uint(percpu key) — read it with as_u64/as_i64/as_f64/as_bool";
 
 // Kind name of a value for error texts: "Int", "Uint", "Bool", "Char",
 // "Float", "Enum", "Struct", "Union", "Datasec", "Array", "Ptr", "Bytes",

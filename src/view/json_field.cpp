@@ -18,7 +18,9 @@ SnapshotError mismatch(std::string expected, std::string actual) {
   return TypeMismatch{std::move(expected), std::move(actual), ""};
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -47,8 +49,10 @@ std::string widen_big_integers(std::string_view text) {
     char c = text[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        in_string = false;
       i++;
       continue;
     }
@@ -138,14 +142,20 @@ ViewResult<std::vector<T>> json_array(const JsonField& f, const char* name, Conv
 
 const char* json_kind(const element& e) {
   switch (e.type()) {
-    case element_type::NULL_VALUE: return "Null";
-    case element_type::BOOL: return "Bool";
+    case element_type::NULL_VALUE:
+      return "Null";
+    case element_type::BOOL:
+      return "Bool";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "Number";
-    case element_type::STRING: return "String";
-    case element_type::ARRAY: return "Array";
-    case element_type::OBJECT: return "Object";
+    case element_type::DOUBLE:
+      return "Number";
+    case element_type::STRING:
+      return "String";
+    case element_type::ARRAY:
+      return "Array";
+    case element_type::OBJECT:
+      return "Object";
   }
   return "Null";
 }
@@ -218,9 +228,9 @@ JsonField parse_stats_json(std::string_view text, std::string_view tag) {
     if (widened != text) err = doc->parser.parse(widened.data(), widened.size(), true).get(doc->root);
   }
   if (err != simdjson::SUCCESS)
-    return JsonField::missing(MissingStats{
-        std::string(tag), MissingStatsReason::no_scheduler(std::string("the stats JSON does not parse: ") +
-                                                           simdjson::error_message(err))});
+    return JsonField::missing(
+        MissingStats{std::string(tag), MissingStatsReason::no_scheduler(std::string("the stats JSON does not parse: ") +
+                                                                        simdjson::error_message(err))});
   element root = doc->root;
   return JsonField::of(std::shared_ptr<const void>(std::move(doc)), root);
 }
@@ -230,7 +240,9 @@ std::optional<element> JsonField::raw() const {
   return el_;
 }
 
-JsonField stats_path(const JsonField& root, std::string_view path) { return root.get(path); }
+JsonField stats_path(const JsonField& root, std::string_view path) {
+  return root.get(path);
+}
 
 JsonField JsonField::get(std::string_view path) const {
   if (err_ || path.empty()) return *this;
@@ -279,7 +291,8 @@ std::vector<JsonField> JsonField::iter_members() const {
 ViewResult<uint64_t> JsonField::as_u64() const {
   if (err_) return *err_;
   switch (el_.type()) {
-    case element_type::UINT64: return el_.get_uint64().value_unsafe();
+    case element_type::UINT64:
+      return el_.get_uint64().value_unsafe();
     case element_type::INT64: {
       int64_t v = el_.get_int64().value_unsafe();
       if (v < 0) return mismatch("u64", "Int(negative)");
@@ -292,19 +305,22 @@ ViewResult<uint64_t> JsonField::as_u64() const {
       if (f >= 18446744073709551616.0) return std::numeric_limits<uint64_t>::max();
       return uint64_t(f);
     }
-    case element_type::BOOL: return uint64_t(el_.get_bool().value_unsafe());
+    case element_type::BOOL:
+      return uint64_t(el_.get_bool().value_unsafe());
     case element_type::STRING: {
       if (auto v = parse_u64_text(el_.get_string().value_unsafe())) return *v;
       return mismatch("u64", "String(non-numeric)");
     }
-    default: return mismatch("u64", json_kind(el_));
+    default:
+      return mismatch("u64", json_kind(el_));
   }
 }
 
 ViewResult<int64_t> JsonField::as_i64() const {
   if (err_) return *err_;
   switch (el_.type()) {
-    case element_type::INT64: return el_.get_int64().value_unsafe();
+    case element_type::INT64:
+      return el_.get_int64().value_unsafe();
     case element_type::UINT64: {
       uint64_t v = el_.get_uint64().value_unsafe();
       if (v > uint64_t(std::numeric_limits<int64_t>::max())) return mismatch("i64", "Uint(>i64::MAX)");
@@ -318,26 +334,32 @@ ViewResult<int64_t> JsonField::as_i64() const {
       if (f < -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
       return int64_t(f);
     }
-    case element_type::BOOL: return int64_t(el_.get_bool().value_unsafe());
+    case element_type::BOOL:
+      return int64_t(el_.get_bool().value_unsafe());
     case element_type::STRING: {
       if (auto v = parse_i64_text(el_.get_string().value_unsafe())) return *v;
       return mismatch("i64", "String(non-numeric)");
     }
-    default: return mismatch("i64", json_kind(el_));
+    default:
+      return mismatch("i64", json_kind(el_));
   }
 }
 
 ViewResult<double> JsonField::as_f64() const {
   if (err_) return *err_;
   switch (el_.type()) {
-    case element_type::UINT64: return double(el_.get_uint64().value_unsafe());
-    case element_type::INT64: return double(el_.get_int64().value_unsafe());
-    case element_type::DOUBLE: return el_.get_double().value_unsafe();
+    case element_type::UINT64:
+      return double(el_.get_uint64().value_unsafe());
+    case element_type::INT64:
+      return double(el_.get_int64().value_unsafe());
+    case element_type::DOUBLE:
+      return el_.get_double().value_unsafe();
     case element_type::STRING: {
       if (auto v = parse_f64_text(el_.get_string().value_unsafe())) return *v;
       return mismatch("f64", "String(non-numeric)");
     }
-    default: return mismatch("f64", json_kind(el_));
+    default:
+      return mismatch("f64", json_kind(el_));
   }
 }
 

@@ -10,7 +10,9 @@ namespace view {
 
 namespace {
 
-bool is_continuation(unsigned char c) { return (c & 0xc0) == 0x80; }
+bool is_continuation(unsigned char c) {
+  return (c & 0xc0) == 0x80;
+}
 
 std::string hex_key(const MapInfo& m, uint32_t entry) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -29,8 +31,7 @@ std::string hex_key(const MapInfo& m, uint32_t entry) {
 EntrySource entry_source(const MapInfo& m) {
   if (m.entry_count == 0) return EntrySource::None;
   if (m.percpu) return m.map_type == kMapTypePercpuArray ? EntrySource::Percpu : EntrySource::PercpuHash;
-  if (m.is_global_section() || m.map_type == kMapTypeStructOps ||
-      (m.map_type == kMapTypeArray && m.max_entries <= 1))
+  if (m.is_global_section() || m.map_type == kMapTypeStructOps || (m.map_type == kMapTypeArray && m.max_entries <= 1))
     return EntrySource::Single;
   return EntrySource::Hash;
 }
@@ -52,7 +53,8 @@ std::string cap_key_text(std::string s) {
 std::optional<std::string> render_entry_key(const SnapshotEntry& e) {
   const MapInfo* m = e.map();
   switch (e.kind()) {
-    case SnapshotEntry::Kind::Percpu: return std::to_string(*e.percpu_key());
+    case SnapshotEntry::Kind::Percpu:
+      return std::to_string(*e.percpu_key());
     case SnapshotEntry::Kind::Hash:
     case SnapshotEntry::Kind::PercpuHash: {
       Value k = Value::map_key(*m, e.entry_index());
@@ -62,7 +64,8 @@ std::optional<std::string> render_entry_key(const SnapshotEntry& e) {
       }
       return cap_key_text(hex_key(*m, e.entry_index()));
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -78,9 +81,12 @@ SnapshotMap SnapshotMap::cpu(uint64_t n) const {
 
 size_t SnapshotMap::size() const {
   switch (source()) {
-    case EntrySource::None: return 0;
-    case EntrySource::Single: return 1;
-    default: return map_->entry_count;
+    case EntrySource::None:
+      return 0;
+    case EntrySource::Single:
+      return 1;
+    default:
+      return map_->entry_count;
   }
 }
 
@@ -88,18 +94,20 @@ SnapshotEntry SnapshotMap::entry(size_t i, EntrySource src) const {
   const MapInfo& m = *map_;
   uint32_t idx = static_cast<uint32_t>(i);
   switch (src) {
-    case EntrySource::Hash: return SnapshotEntry::hash(m, idx);
-    case EntrySource::Single: return SnapshotEntry::value(m, 0, Value::map_value(m, 0));
+    case EntrySource::Hash:
+      return SnapshotEntry::hash(m, idx);
+    case EntrySource::Single:
+      return SnapshotEntry::value(m, 0, Value::map_value(m, 0));
     case EntrySource::Percpu:
     case EntrySource::PercpuHash: {
-      if (!cpu_)
-        return src == EntrySource::Percpu ? SnapshotEntry::percpu(m, idx) : SnapshotEntry::percpu_hash(m, idx);
+      if (!cpu_) return src == EntrySource::Percpu ? SnapshotEntry::percpu(m, idx) : SnapshotEntry::percpu_hash(m, idx);
       uint32_t c = *cpu_;
       if (c >= m.nr_cpus) return SnapshotEntry::missing(PerCpuSlot{std::string(m.name), c, m.nr_cpus, false});
       if (!m.slot_present(idx, c)) return SnapshotEntry::missing(PerCpuSlot{std::string(m.name), c, m.nr_cpus, true});
       return SnapshotEntry::value(m, idx, Value::map_value(m, idx, c), c);
     }
-    case EntrySource::None: break;
+    case EntrySource::None:
+      break;
   }
   return SnapshotEntry::missing(IndexOutOfRange{std::string(m.name), i, 0});
 }
@@ -107,7 +115,8 @@ SnapshotEntry SnapshotMap::entry(size_t i, EntrySource src) const {
 SnapshotEntry SnapshotMap::at(size_t n) const {
   EntrySource src = source();
   if (src == EntrySource::None) {
-    if (map_->has_error) return SnapshotEntry::missing(MapRenderIncomplete{std::string(name()), std::string(map_->error)});
+    if (map_->has_error)
+      return SnapshotEntry::missing(MapRenderIncomplete{std::string(name()), std::string(map_->error)});
     return SnapshotEntry::missing(IndexOutOfRange{std::string(name()), n, 0});
   }
   size_t len = size();

@@ -20,7 +20,7 @@ namespace ktsnap {
 inline namespace v1 {
 namespace view {
 
-inline constexpr size_t kNoMatchKeySample = 3;   // keys shown in a NoMatch
+inline constexpr size_t kNoMatchKeySample = 3;    // keys shown in a NoMatch
 inline constexpr size_t kNoMatchKeyCharCap = 80;  // characters per shown key
 inline constexpr std::string_view kHexKeyPrefix = "hex:";
 

@@ -32,8 +32,7 @@ std::string multi_copy_reason(const ObjCounts& c) {
   add(".bss", c.bss);
   add(".data", c.data);
   add(".rodata", c.rodata);
-  return "the snapshot holds several same-name copies of " + std::string(c.obj) + "'s global-section maps (" +
-         detail +
+  return "the snapshot holds several same-name copies of " + std::string(c.obj) + "'s global-section maps (" + detail +
          ") and the prog_idr walker published no active_map_kvas whitelist to tell them apart (a swap window "
          "before the walker re-published, or no walker on this kernel build) — pick by counter activity: "
          "live_vars_via({\"name\", ...}, pickers::max_by_sum_u64) for several counters from one copy, or "
@@ -65,7 +64,9 @@ std::string names_list_text(std::span<const std::string_view> names) {
 
 }  // namespace
 
-bool is_global_section_map(const MapInfo& m) { return m.is_global_section(); }
+bool is_global_section_map(const MapInfo& m) {
+  return m.is_global_section();
+}
 
 std::optional<std::string_view> obj_prefix(std::string_view map_name) {
   size_t dot = map_name.find('.');
@@ -215,9 +216,12 @@ ViewResult<Snapshot> Snapshot::active() const {
     auto it = std::find_if(objs.begin(), objs.end(), [&](const ObjCounts& c) { return c.obj == *obj; });
     if (it == objs.end()) it = objs.insert(objs.end(), ObjCounts{*obj});
     std::string_view section = m.name.substr(obj->size());
-    if (section == ".bss") it->bss++;
-    else if (section == ".data") it->data++;
-    else if (section == ".rodata") it->rodata++;
+    if (section == ".bss")
+      it->bss++;
+    else if (section == ".data")
+      it->data++;
+    else if (section == ".rodata")
+      it->rodata++;
   }
   // Fast path: the capture named the attached scheduler.
   std::string_view named = report_->active_scheduler_name();

@@ -11,7 +11,9 @@
 namespace ktsnap::test::viewt {
 namespace {
 
-const Report& fx() { return *fixture_report().report; }
+const Report& fx() {
+  return *fixture_report().report;
+}
 
 TEST(ViewEntry, AggregatesOverFixturePerCpuMaps) {
   Snapshot s(fx());
@@ -198,10 +200,10 @@ TEST(ViewEntry, KindsAndAccessors) {
   EXPECT_EQ(err_as<ProjectionFailed>(missing.get("a")).reason, "gone");
   EXPECT_EQ(err_as<ProjectionFailed>(missing.key("")).reason, "gone");
   EXPECT_EQ(err_of<ProjectionFailed>(missing.cpu_sum_u64("")).reason, "gone");
-  EXPECT_EQ(err_of<ProjectionFailed>(missing.cpu_each("", [](uint32_t, const SnapshotField&) -> ViewStatus {
-                                        return {};
-                                      })).reason,
-            "gone");
+  EXPECT_EQ(
+      err_of<ProjectionFailed>(missing.cpu_each("", [](uint32_t, const SnapshotField&) -> ViewStatus { return {}; }))
+          .reason,
+      "gone");
 }
 
 }  // namespace

@@ -97,10 +97,8 @@ TEST(ViewError, CodesForTheCApi) {
 }
 
 TEST(ViewError, MessagesCarryEveryField) {
-  EXPECT_TRUE(has(SnapshotError(MapNotFound{"scx_per_task", {"a.bss", "b.bss"}}).message(),
-                  "'scx_per_task'"));
-  EXPECT_TRUE(has(SnapshotError(MapNotFound{"scx_per_task", {"a.bss", "b.bss"}}).message(),
-                  "[\"a.bss\", \"b.bss\"]"));
+  EXPECT_TRUE(has(SnapshotError(MapNotFound{"scx_per_task", {"a.bss", "b.bss"}}).message(), "'scx_per_task'"));
+  EXPECT_TRUE(has(SnapshotError(MapNotFound{"scx_per_task", {"a.bss", "b.bss"}}).message(), "[\"a.bss\", \"b.bss\"]"));
   EXPECT_TRUE(has(SnapshotError(MapNotFound{"q", {}}).message(), "[]"));
   {
     std::string m = SnapshotError(VarNotFound{"nr_cpus", {"x", "y"}}).message();

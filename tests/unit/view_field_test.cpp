@@ -11,7 +11,9 @@
 namespace ktsnap::test::viewt {
 namespace {
 
-const Report& fx() { return *fixture_report().report; }
+const Report& fx() {
+  return *fixture_report().report;
+}
 
 SnapshotEntry task(uint32_t i) {
   Snapshot s(fx());
@@ -19,7 +21,6 @@ SnapshotEntry task(uint32_t i) {
   EXPECT_TRUE(m.ok());
   return m->at(i);
 }
-
 
 TEST(ViewField, WalksMembersAndFlattensAnonymousOnes) {
   KtTaskExpect want = kt_task_expect(5);

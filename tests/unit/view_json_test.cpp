@@ -53,7 +53,7 @@ TEST_F(ViewJson, PathWalks) {
   EXPECT_EQ(fnf.walked, "nested");
   EXPECT_EQ(fnf.component, "q");
   EXPECT_EQ(fnf.available, (std::vector<std::string>{"a", "m", "z"}));  // sorted
-  auto top = err_as<FieldNotFound>(at("nope..x"));  // the earlier failure wins
+  auto top = err_as<FieldNotFound>(at("nope..x"));                      // the earlier failure wins
   EXPECT_EQ(top.component, "nope");
   EXPECT_EQ(top.walked, "");
   EXPECT_EQ(top.available.front(), "arr");
@@ -241,7 +241,8 @@ TEST(ViewJsonReports, NoStatsAndBrokenStats) {
   Owned p = placeholder_report();
   EXPECT_EQ(Snapshot(*p).stats_path("a").as_u64().value(), 1u);
   // Big integers are widened only outside strings.
-  Owned w = stats_report(R"({"s": "100000000000000000000000", "n": -100000000000000000000, "k": [123456789012345678901234]})");
+  Owned w = stats_report(
+      R"({"s": "100000000000000000000000", "n": -100000000000000000000, "k": [123456789012345678901234]})");
   Snapshot ws(*w);
   EXPECT_EQ(ws.stats_path("s").as_str().value(), "100000000000000000000000");
   EXPECT_EQ(ws.stats_path("n").as_f64().value(), -1e20);

@@ -9,7 +9,9 @@
 namespace ktsnap::test::viewt {
 namespace {
 
-const Report& fx() { return *fixture_report().report; }
+const Report& fx() {
+  return *fixture_report().report;
+}
 
 SnapshotMap fmap(const char* name) {
   auto m = Snapshot(fx()).map(name);
@@ -17,8 +19,12 @@ SnapshotMap fmap(const char* name) {
   return *m;
 }
 
-bool always(const SnapshotEntry&) { return true; }
-bool never(const SnapshotEntry&) { return false; }
+bool always(const SnapshotEntry&) {
+  return true;
+}
+bool never(const SnapshotEntry&) {
+  return false;
+}
 
 TEST(ViewMap, EntrySourceByMapType) {
   EXPECT_EQ(fmap("kt_cpu_stats").source(), EntrySource::Percpu);
@@ -283,8 +289,8 @@ TEST(ViewMap, NoBtfMapsShowHexKeysAndTheHint) {
   std::vector<uint8_t> keys = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 0, 0, 0, 0x0a, 9, 9, 9, 9};
   mk.map(s, keys, std::vector<uint8_t>(32, 1));
   // BTF present but flagged missing, and a typed value with an untyped key.
-  MapSpec flagged = mk.spec("flagged", kMapTypeHash, mk.id("__u32", BtfKind::Typedef),
-                            mk.id("__u64", BtfKind::Typedef), 8);
+  MapSpec flagged =
+      mk.spec("flagged", kMapTypeHash, mk.id("__u32", BtfKind::Typedef), mk.id("__u64", BtfKind::Typedef), 8);
   flagged.flags = kMapBtfMissing;
   mk.map(flagged, bytes_of(uint32_t(5)), bytes_of(uint64_t(6)));
   MapSpec half = mk.spec("half", kMapTypeHash, 0, mk.id("kt_inner", BtfKind::Struct), 8);

@@ -120,7 +120,7 @@ TEST(ViewSnapshot, VarsEnumeratesEveryCopy) {
 TEST(ViewSnapshot, VarResolvesSingleHitsAndDelegatesAmbiguityToActive) {
   Owned r = two_sched();
   Snapshot s(*r);
-  EXPECT_EQ(s.var("kt_ro_nr_cpus").as_u64().value(), 8u);  // one copy only
+  EXPECT_EQ(s.var("kt_ro_nr_cpus").as_u64().value(), 8u);          // one copy only
   EXPECT_EQ(s.var("kt_bss_inner").get("a").as_u64().value(), 1u);  // two copies: the active one
   EXPECT_EQ(s.var("kt_nr_events").as_u64().value(), 10u);
   // var never splits on dots.
@@ -264,8 +264,7 @@ TEST(ViewSnapshot, ExcludedFilterCheck) {
   EXPECT_EQ(err_as<ActiveFilterExcludedMaps>(a->var("kt_nr_events")).requested, "kt_nr_events");
   EXPECT_EQ(err_as<ActiveFilterExcludedMaps>(a->var("no_such_var")).requested, "no_such_var");
   EXPECT_EQ(err_as<ActiveFilterExcludedMaps>(Snapshot(*r).live_var("kt_nr_events")).excluded_maps.size(), 3u);
-  EXPECT_EQ(err_as<ActiveFilterExcludedMaps>(a->live_var_via("kt_nr_events", pickers::max_by_counter_value))
-                .requested,
+  EXPECT_EQ(err_as<ActiveFilterExcludedMaps>(a->live_var_via("kt_nr_events", pickers::max_by_counter_value)).requested,
             "kt_nr_events");
   auto rows = a->live_vars_via({"kt_nr_events", "kt_bss_neg"}, pickers::max_by_sum_u64);
   EXPECT_EQ(err_of<ActiveFilterExcludedMaps>(rows).requested, "[kt_nr_events, kt_bss_neg]");
@@ -326,8 +325,8 @@ TEST(ViewSnapshot, LiveVarVia) {
     return std::optional<size_t>(0);
   }));
   EXPECT_EQ(calls, 0);
-  EXPECT_EQ(nf.available, (std::vector<std::string>{"sched_a.bss", "sched_a.data", "sched_a.rodata", "sched_b.bss",
-                                                    "sched_b.data"}));
+  EXPECT_EQ(nf.available,
+            (std::vector<std::string>{"sched_a.bss", "sched_a.data", "sched_a.rodata", "sched_b.bss", "sched_b.data"}));
   // live_var_via uses this view's filter (it does not call active()).
   auto a = s.active();
   EXPECT_EQ(a->live_var_via("kt_nr_events", pickers::max_by_counter_value).as_u64().value(), 10u);
@@ -397,8 +396,9 @@ TEST(ViewSnapshot, PlaceholderShortCircuits) {
   });
   EXPECT_FALSE(err_of<PlaceholderSnapshot>(vias).tag.has_value());
   // Even with no names: the placeholder check comes first.
-  EXPECT_TRUE(err_of<PlaceholderSnapshot>(s.live_vars_via(std::span<const std::string_view>(), pickers::max_by_sum_u64))
-                  .tag == std::nullopt);
+  EXPECT_TRUE(
+      err_of<PlaceholderSnapshot>(s.live_vars_via(std::span<const std::string_view>(), pickers::max_by_sum_u64)).tag ==
+      std::nullopt);
   EXPECT_EQ(calls, 0);
   // map_count and vars do not check.
   EXPECT_EQ(s.map_count(), 1u);
@@ -412,7 +412,7 @@ TEST(ViewSnapshot, FixtureReport) {
   EXPECT_EQ(s.var("kt_data_label").raw()->as_string().value(), "hello");
   EXPECT_EQ(s.var("kt_ro_mode").as_str().value(), "KT_STATE_RUNNING");
   EXPECT_EQ(s.var("kt_custom_v").as_u64().value(), 7u);  // .data.<name> sections hold globals too
-  auto a = s.active();  // the fixture's one scheduler is flagged active
+  auto a = s.active();                                   // the fixture's one scheduler is flagged active
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->active_obj(), "kinds");
   EXPECT_EQ(a->map_count(), 3u);  // kinds.bss/.data/.rodata; ".data.custom" has no obj prefix
@@ -424,10 +424,10 @@ TEST(ViewSnapshot, FixtureReport) {
 TEST(ViewPickers, TiesPickTheLast) {
   Owned r = two_sched({.dup_a_bss = true});
   Snapshot s(*r);
-  auto events = s.vars("kt_nr_events");  // 10, 20, 30
-  auto negs = s.vars("kt_bss_neg");      // -1, -2, -3
-  auto inner = s.vars("kt_bss_inner");   // structs
-  auto data = s.vars("kt_data_counter"); // 3, 4
+  auto events = s.vars("kt_nr_events");   // 10, 20, 30
+  auto negs = s.vars("kt_bss_neg");       // -1, -2, -3
+  auto inner = s.vars("kt_bss_inner");    // structs
+  auto data = s.vars("kt_data_counter");  // 3, 4
   EXPECT_EQ(pickers::max_by_counter_value(events), 2u);
   EXPECT_FALSE(pickers::max_by_counter_value(negs).has_value());
   EXPECT_FALSE(pickers::max_by_counter_value(inner).has_value());
@@ -435,11 +435,11 @@ TEST(ViewPickers, TiesPickTheLast) {
   std::vector<VarCandidate> tie = {events[1], data[0], events[1], negs[0]};
   EXPECT_EQ(pickers::max_by_counter_value(tie), 2u);  // the later of two 20s, the failing one skipped
 
-  std::vector<VarRow> rows = {{"a", {events[0].field, data[1].field}},   // 14
-                              {"b", {events[0].field, negs[0].field}},   // dropped: a negative field
+  std::vector<VarRow> rows = {{"a", {events[0].field, data[1].field}},                 // 14
+                              {"b", {events[0].field, negs[0].field}},                 // dropped: a negative field
                               {"c", {data[0].field, events[0].field, data[0].field}},  // 16
-                              {"d", {events[2].field}},            // 30
-                              {"e", {events[1].field, events[0].field}}};        // 30: tie, the last wins
+                              {"d", {events[2].field}},                                // 30
+                              {"e", {events[1].field, events[0].field}}};              // 30: tie, the last wins
   EXPECT_EQ(pickers::max_by_sum_u64(rows), 4u);
   EXPECT_FALSE(pickers::max_by_sum_u64({}).has_value());
   std::vector<VarRow> bad = {{"x", {negs[0].field}}, {"y", {inner[0].field}}};

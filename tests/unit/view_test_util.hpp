@@ -188,14 +188,14 @@ class Maker {
 struct Synth {
   std::shared_ptr<const Btf> btf;
   uint32_t u64 = 0, s32 = 0, s64 = 0, u8 = 0, u128 = 0, dbl = 0;
-  uint32_t node = 0;           // struct node { u64 val; struct node *next; }
-  uint32_t chain[21] = {};     // chain[k]: k pointer levels above struct node
-  uint32_t senum = 0;          // 4-byte signed enum { S_NEG = -1, S_POS = 1 }
-  uint32_t arr4 = 0;           // u64[4]
-  uint32_t arr4_ptr = 0;       // u64 (*)[4]
-  uint32_t holder = 0;         // struct holder { u64 (*arr)[4]; struct node *n; }
-  uint32_t outer = 0;          // struct outer { u64 a; struct node inner; }
-  uint32_t outer_ptr = 0;      // struct outer *
+  uint32_t node = 0;        // struct node { u64 val; struct node *next; }
+  uint32_t chain[21] = {};  // chain[k]: k pointer levels above struct node
+  uint32_t senum = 0;       // 4-byte signed enum { S_NEG = -1, S_POS = 1 }
+  uint32_t arr4 = 0;        // u64[4]
+  uint32_t arr4_ptr = 0;    // u64 (*)[4]
+  uint32_t holder = 0;      // struct holder { u64 (*arr)[4]; struct node *n; }
+  uint32_t outer = 0;       // struct outer { u64 a; struct node inner; }
+  uint32_t outer_ptr = 0;   // struct outer *
 };
 
 inline Synth make_synth() {
