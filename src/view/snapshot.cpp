@@ -49,6 +49,11 @@ std::string multi_obj_reason(const std::vector<ObjCounts>& objs) {
          "every copy; Snapshot::map(\"<obj>.<section>\") reads one scheduler's map directly";
 }
 
+// libbpf names a global-section map "<first 8 chars of the object>.bss"
+// (internal_map_name: BPF_OBJ_NAME_LEN 16 minus the 7-character suffix
+// allowance and the NUL).
+constexpr size_t kLibbpfMapPrefix = 8;
+
 constexpr const char* kNoGlobalsReason =
     "the snapshot has no global-section BPF maps (no scheduler attached, or the capture did not include "
     ".bss/.data/.rodata)";
@@ -223,10 +228,15 @@ ViewResult<Snapshot> Snapshot::active() const {
     else if (section == ".rodata")
       it->rodata++;
   }
-  // Fast path: the capture named the attached scheduler.
+  // Fast path: the capture named the attached scheduler. The name is the
+  // BPF object's; libbpf prefixes .bss/.data/.rodata map names with at most
+  // its first 8 characters, so a longer name matches that prefix too.
   std::string_view named = report_->active_scheduler_name();
   if (!named.empty()) {
     auto it = std::find_if(objs.begin(), objs.end(), [&](const ObjCounts& c) { return c.obj == named; });
+    if (it == objs.end() && named.size() > kLibbpfMapPrefix)
+      it = std::find_if(objs.begin(), objs.end(),
+                        [&](const ObjCounts& c) { return c.obj == named.substr(0, kLibbpfMapPrefix); });
     if (it != objs.end()) {
       std::span<const uint64_t> kvas = report_->active_map_kvas();
       if (!kvas.empty()) return Snapshot(*report_, it->obj, kvas, stats_);

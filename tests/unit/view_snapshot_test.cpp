@@ -207,6 +207,28 @@ TEST(ViewSnapshot, ActiveFastPath) {
   EXPECT_EQ(Snapshot(*b).live_var("kt_nr_events").as_u64().value(), 20u);
 }
 
+TEST(ViewSnapshot, ActiveMatchesLibbpfTruncatedMapPrefix) {
+  // libbpf names the maps of object "scx_layered" scx_laye.bss/.data/.rodata.
+  auto build = [](const char* active) {
+    Maker mk;
+    for (const char* n : {"scx_layered", "scx_rusty", "scx_la"}) mk.scheduler(n, std::string_view(active) == n);
+    mk.section("scx_laye.bss", ".bss", 0x1, mk.bss(11));
+    mk.section("scx_laye.data", ".data", 0x2, mk.data(1));
+    mk.section("scx_rusty.bss", ".bss", 0x3, mk.bss(22));
+    return mk.finish();
+  };
+  Owned layered = build("scx_layered");
+  auto a = Snapshot(*layered).active();
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->active_obj(), "scx_laye");
+  EXPECT_EQ(Snapshot(*layered).var("kt_nr_events").as_u64().value(), 11u);
+  Owned rusty = build("scx_rusty");  // 9 characters, but its map prefix is exact
+  EXPECT_EQ(Snapshot(*rusty).active()->active_obj(), "scx_rusty");
+  Owned shorter = build("scx_la");  // names of 8 or fewer characters match exactly only
+  EXPECT_EQ(err_of<NoActiveScheduler>(Snapshot(*shorter).active()).reason.find("2 BPF objects") != std::string::npos,
+            true);
+}
+
 TEST(ViewSnapshot, ActiveRefusesMultiCopyAndMultiObj) {
   // Fast path with same-name copies and no whitelist.
   Owned d = two_sched({.dup_a_bss = true});
