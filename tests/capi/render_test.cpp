@@ -282,7 +282,10 @@ class capiRenderHostileFormat : public ::testing::TestWithParam<std::tuple<uint3
 TEST_P(capiRenderHostileFormat, SelfReferencingStructRendersInBoundedTime) {
   // A corrupt or hostile BTF must not make a renderer run (or allocate)
   // without bound: it returns, with output or with an error status.
-  auto [members, format] = GetParam();
+  // Plain variables, not a structured binding: clang 14 cannot capture
+  // those in a lambda.
+  const uint32_t members = std::get<0>(GetParam());
+  const uint32_t format = std::get<1>(GetParam());
   std::string how = in_child_with_deadline(10, [&]() -> int {
     ktsnap_report* r = loop_report(members);
     if (r == nullptr) return 10;
