@@ -364,6 +364,12 @@ RawLoad make_load(const ResolvedPath& p, bool force_unsigned) {
     case PathKind::Float64:
       l.op = LoadOp::F64;
       return l;
+    case PathKind::CharArray:  // compared in place from `off`; never loaded as a number
+    case PathKind::Composite:
+    case PathKind::Unsupported:
+      l.op = LoadOp::U8;
+      l.span = 1;
+      return l;
     default:
       break;
   }
