@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace ktsnap {
 inline namespace v1 {
@@ -33,6 +34,11 @@ struct Error {
   Code code = Code::Internal;
   std::string message;
   int sys_errno = 0;  // errno from the kernel or libc, kept apart from code
+  // Optional details for callers that build their own message (the C ABI's
+  // ktsnap_error_info): the 1-based column of an expression or path error
+  // (0 = none) and what exists instead of an unknown name.
+  uint32_t column = 0;
+  std::vector<std::string> alternatives;
 
   Error() = default;
   Error(Code c, std::string m, int e = 0) : code(c), message(std::move(m)), sys_errno(e) {}

@@ -891,9 +891,11 @@ class Compiler {
       if (hit == nullptr) {
         std::string names;
         for (size_t i = 0; i < vs.size(); i++) names += (i ? ", " : "") + std::string(vs[i].name);
-        return error_at(Code::NotFound, b.column,
-                        "no variant \"" + b.s + "\" in " + p.type_name() + " ('" + p.text +
-                            "'); variants: " + (names.empty() ? "(none)" : names));
+        Error e = error_at(Code::NotFound, b.column,
+                           "no variant \"" + b.s + "\" in " + p.type_name() + " ('" + p.text +
+                               "'); variants: " + (names.empty() ? "(none)" : names));
+        for (auto& v : vs) e.alternatives.emplace_back(v.name);
+        return e;
       }
       const unsigned width = p.bit_size ? p.bit_size : p.size * 8;
       const uint64_t mask = width >= 64 ? ~0ull : (1ull << width) - 1;

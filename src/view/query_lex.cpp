@@ -86,7 +86,9 @@ const char* tok_name(Tok t) {
 }
 
 Error error_at(Code c, uint32_t column, const std::string& msg) {
-  return make_error(c, "column " + std::to_string(column) + ": " + msg);
+  Error e = make_error(c, "column " + std::to_string(column) + ": " + msg);
+  e.column = column;
+  return e;
 }
 
 Status Lexer::next(Token& t) {

@@ -186,9 +186,11 @@ Result<ResolvedPath> resolve_parsed(const MapInfo& m, const ParsedPath& p, std::
           b.members(cur, true, ms);
           std::vector<std::string_view> names;
           for (auto& x : ms) names.push_back(x.name);
-          return error_at(
+          Error e = error_at(
               Code::NotFound, c.column,
               "no member \"" + std::string(c.name) + "\" in " + type_label(m, cur) + "; members: " + join_names(names));
+          for (auto n : names) e.alternatives.emplace_back(n);
+          return e;
         }
         if (mem->bitfield_size == 0 && mem->bit_offset % 8 != 0)
           return error_at(Code::Unsupported, c.column,

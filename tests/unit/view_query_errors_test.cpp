@@ -3,6 +3,7 @@
 // paths, oversized literals and expressions, arbitrary bytes).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -24,7 +25,16 @@ Error compile_error(const MapInfo& m, const std::string& expr) {
   auto q = Query::compile(m, expr);
   EXPECT_FALSE(q.ok()) << "compiled: " << expr;
   if (q.ok()) return Error();
-  return q.error();
+  // Every "column N: " message carries N as a field too (for the C ABI's
+  // ktsnap_error_info.column).
+  const Error& e = q.error();
+  if (e.message.starts_with("column ")) {
+    uint32_t n = uint32_t(std::strtoul(e.message.c_str() + 7, nullptr, 10));
+    EXPECT_EQ(e.column, n) << e.message;
+  } else {
+    EXPECT_EQ(e.column, 0u) << e.message;
+  }
+  return e;
 }
 
 bool has(const std::string& s, const std::string& part) {
@@ -39,8 +49,14 @@ TEST(ViewQueryErrors, UnknownMemberNamesColumnAndMembers) {
                             "runtime_ns, tid, state, weight, raw, lo16, hi16, inner, bits, comm, hist, "
                             "inner_ptr, opaque, on_cpu, load, avg, cv_val, e8, e16, e64, sc, uc"))
       << e.message;
+  EXPECT_EQ(e.column, 16u);
+  ASSERT_EQ(e.alternatives.size(), 22u);
+  EXPECT_EQ(e.alternatives.front(), "runtime_ns");
+  EXPECT_EQ(e.alternatives.back(), "uc");
   e = compile_error(tasks(), "inner.x == 1");
   EXPECT_EQ(e.message, "column 7: no member \"x\" in struct kt_inner; members: a, b, c");
+  EXPECT_EQ(e.column, 7u);
+  EXPECT_EQ(e.alternatives, (std::vector<std::string>{"a", "b", "c"}));
   e = compile_error(tasks(), "value.inner . zz == 1");
   EXPECT_TRUE(e.message.starts_with("column 15: no member \"zz\"")) << e.message;
   e = compile_error(fixture_map("kt_bits_hash"), "key.dsqq == 7");
@@ -116,6 +132,8 @@ TEST(ViewQueryErrors, EnumVariantsAreListed) {
   EXPECT_EQ(e.message,
             "column 10: no variant \"KT_STATE_FOO\" in enum kt_state ('state'); variants: "
             "KT_STATE_IDLE, KT_STATE_RUNNING, KT_STATE_BLOCKED");
+  EXPECT_EQ(e.column, 10u);
+  EXPECT_EQ(e.alternatives, (std::vector<std::string>{"KT_STATE_IDLE", "KT_STATE_RUNNING", "KT_STATE_BLOCKED"}));
   e = compile_error(tasks(), "state < \"KT_STATE_RUNNING\"");
   EXPECT_TRUE(has(e.message, "'<' does not apply to strings")) << e.message;
 }
