@@ -232,6 +232,18 @@ struct FieldsJson {
 
 // ---- messages ---------------------------------------------------------------
 
+}  // namespace
+
+std::string no_match_hint(const NoMatch& e) {
+  if (e.available_keys.empty()) return {};
+  for (const auto& k : e.available_keys)
+    if (!k.starts_with("hex:")) return {};
+  return "the keys are raw hex bytes because the capture had no BTF for them — a guest kernel built with "
+         "CONFIG_DEBUG_INFO_BTF=y gives typed keys";
+}
+
+namespace {
+
 std::string no_match_message(const NoMatch& e) {
   std::string head = "map '" + e.map + "': " + e.op;
   if (e.len == 0) return head + " found nothing: the map holds no entries";
@@ -239,12 +251,8 @@ std::string no_match_message(const NoMatch& e) {
     return head + " matched none of the " + std::to_string(e.len) + " entries (no key could be shown)";
   std::string s = head + " matched none of the " + std::to_string(e.len) + " entries (first " +
                   std::to_string(e.available_keys.size()) + " keys: " + quoted_list(e.available_keys) + ")";
-  bool all_hex = true;
-  for (const auto& k : e.available_keys)
-    if (!k.starts_with("hex:")) all_hex = false;
-  if (all_hex)
-    s += "; the keys are raw hex bytes because the capture had no BTF for them — a guest kernel built with "
-         "CONFIG_DEBUG_INFO_BTF=y gives typed keys";
+  std::string hint = no_match_hint(e);
+  if (!hint.empty()) s += "; " + hint;
   return s;
 }
 

@@ -333,6 +333,10 @@ class [[nodiscard]] ViewResult<void> {
 };
 using ViewStatus = ViewResult<void>;
 
+// What to change when every key a NoMatch shows is raw hex (no BTF): the
+// hint to build the kernel with CONFIG_DEBUG_INFO_BTF=y; "" otherwise.
+std::string no_match_hint(const NoMatch& e);
+
 // List renderings used in messages: ["a", "b"] (escaped) and [0x1, 0x2].
 std::string quoted_list(const std::vector<std::string>& items);
 std::string hex_list(const std::vector<uint64_t>& items);
