@@ -109,3 +109,74 @@ _Static_assert(KTSNAP_FEATURE_BTF == 1 && KTSNAP_FEATURE_JSON == 2 && KTSNAP_FEA
                    KTSNAP_FEATURE_BUILDER == 8 && KTSNAP_FEATURE_CAPTURE == 16 && KTSNAP_FEATURE_RING == 32 &&
                    KTSNAP_FEATURE_WIRE == 64 && KTSNAP_FEATURE_QUERY == 128,
                "feature bits are pinned");
+
+/* Views (1.0): the JSON cursor is fixed like ktsnap_value. */
+SIZE(ktsnap_json, 32);
+ALIGN(ktsnap_json, 8);
+OFF(ktsnap_json, _doc, 0);
+OFF(ktsnap_json, _a, 8);
+OFF(ktsnap_json, _b, 16);
+OFF(ktsnap_json, _pad, 24);
+OFF(ktsnap_json, _bits, 28);
+
+SIZE(ktsnap_var_candidate, 40);
+OFF(ktsnap_var_candidate, map, 0);
+OFF(ktsnap_var_candidate, value, 8);
+
+SIZE(ktsnap_var_row, 24);
+OFF(ktsnap_var_row, map, 0);
+OFF(ktsnap_var_row, values, 8);
+OFF(ktsnap_var_row, count, 16);
+
+SIZE(ktsnap_bulk_result, 16);
+OFF(ktsnap_bulk_result, failed, 0);
+OFF(ktsnap_bulk_result, first_failure, 4);
+OFF(ktsnap_bulk_result, first_status, 8);
+OFF(ktsnap_bulk_result, _reserved, 12);
+
+/* sz-first output struct: fields only appended. */
+SIZE(ktsnap_error_info, 168);
+SIZE(ktsnap_error_info, KTSNAP_ERROR_INFO_SIZE_V1);
+ALIGN(ktsnap_error_info, 8);
+OFF(ktsnap_error_info, sz, 0);
+OFF(ktsnap_error_info, status, 8);
+OFF(ktsnap_error_info, kind, 12);
+OFF(ktsnap_error_info, kind_name, 16);
+OFF(ktsnap_error_info, message, 24);
+OFF(ktsnap_error_info, json, 32);
+OFF(ktsnap_error_info, requested, 40);
+OFF(ktsnap_error_info, walked, 48);
+OFF(ktsnap_error_info, component, 56);
+OFF(ktsnap_error_info, map, 64);
+OFF(ktsnap_error_info, expected, 72);
+OFF(ktsnap_error_info, actual, 80);
+OFF(ktsnap_error_info, reason, 88);
+OFF(ktsnap_error_info, hint, 96);
+OFF(ktsnap_error_info, index, 104);
+OFF(ktsnap_error_info, len, 112);
+OFF(ktsnap_error_info, cpu, 120);
+OFF(ktsnap_error_info, column, 124);
+OFF(ktsnap_error_info, unmapped, 128);
+OFF(ktsnap_error_info, _pad, 132);
+OFF(ktsnap_error_info, alternative_count, 136);
+OFF(ktsnap_error_info, alternatives, 144);
+OFF(ktsnap_error_info, sample_key_count, 152);
+OFF(ktsnap_error_info, sample_keys, 160);
+
+_Static_assert(KTSNAP_ERROR_NONE == 0 && KTSNAP_ERROR_MAP_NOT_FOUND == 1 && KTSNAP_ERROR_VAR_NOT_FOUND == 2 &&
+                   KTSNAP_ERROR_AMBIGUOUS_VAR == 3 && KTSNAP_ERROR_FIELD_NOT_FOUND == 4 &&
+                   KTSNAP_ERROR_NOT_A_STRUCT == 5 && KTSNAP_ERROR_TYPE_MISMATCH == 6 &&
+                   KTSNAP_ERROR_INDEX_OUT_OF_RANGE == 7 && KTSNAP_ERROR_PERCPU_SLOT == 8 &&
+                   KTSNAP_ERROR_NO_MATCH == 9 && KTSNAP_ERROR_EMPTY_PATH_COMPONENT == 10 &&
+                   KTSNAP_ERROR_PERCPU_NOT_NARROWED == 11 && KTSNAP_ERROR_NO_RENDERED == 12 &&
+                   KTSNAP_ERROR_PLACEHOLDER_SAMPLE == 13 && KTSNAP_ERROR_MISSING_STATS == 14 &&
+                   KTSNAP_ERROR_HOST_FIELD_UNAVAILABLE == 15 && KTSNAP_ERROR_PLACEHOLDER_SNAPSHOT == 16 &&
+                   KTSNAP_ERROR_NO_ACTIVE_SCHEDULER == 17 && KTSNAP_ERROR_ACTIVE_FILTER_EXCLUDED_MAPS == 18 &&
+                   KTSNAP_ERROR_WALKER_DRIFTED_WITHIN_PHASE == 19 && KTSNAP_ERROR_PROJECTION_FAILED == 20 &&
+                   KTSNAP_ERROR_MAP_RENDER_INCOMPLETE == 21,
+               "error kind numbers are pinned forever");
+_Static_assert(KTSNAP_AGG_SUM == 0 && KTSNAP_AGG_MAX == 1 && KTSNAP_AGG_MIN == 2, "aggregate numbers are pinned");
+_Static_assert(KTSNAP_JSON_INVALID == 0 && KTSNAP_JSON_NULL == 1 && KTSNAP_JSON_BOOL == 2 && KTSNAP_JSON_NUMBER == 3 &&
+                   KTSNAP_JSON_STRING == 4 && KTSNAP_JSON_ARRAY == 5 && KTSNAP_JSON_OBJECT == 6,
+               "JSON kind numbers are pinned");
+_Static_assert(KTSNAP_NO_CPU == 0xffffffffu, "KTSNAP_NO_CPU is pinned");

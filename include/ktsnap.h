@@ -33,8 +33,10 @@
  *   the _init function). NULL means defaults. The library reads only fields
  *   that lie wholly inside sz, rejects sz < sizeof(size_t), and rejects a
  *   struct larger than it knows unless every unknown byte is zero.
- * - No function calls back into user code. No exception or unwind leaves
- *   the library.
+ * - Only the picker functions (ktsnap_snapshot_live_var_via(),
+ *   ktsnap_snapshot_live_vars_via()) call back into user code, on the
+ *   calling thread, before they return. No exception or unwind leaves the
+ *   library.
  */
 #ifndef KTSNAP_H
 #define KTSNAP_H
@@ -111,7 +113,7 @@ KTSNAP_API const char *ktsnap_version_string(void) KTSNAP_NOEXCEPT;
 #define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< reserved: live capture of kernel maps */
 #define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< reserved: shared-memory report rings */
 #define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< reserved: guest/host capture request wire */
-#define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< reserved: predicate queries and columns */
+#define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< snapshot views, predicate queries, columns, aggregates */
 
 /**
  * What this build of the library supports: an OR of KTSNAP_FEATURE_* bits.
@@ -971,6 +973,575 @@ KTSNAP_API ktsnap_status ktsnap_builder_set_metadata(ktsnap_builder *builder, co
  * regions), KTSNAP_E_NOMEM.
  */
 KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report **out, ktsnap_builder *builder) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Structured error details                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Error kinds of the view layer (spec/views.md §3), as
+ * ktsnap_error_info.kind. 0 means the last failure carries no view error
+ * (a plain status with a message). Numbers are fixed forever. Kinds 13, 15
+ * and 19 belong to the sample/series layer and are not produced by the
+ * functions of this header; they are named so that every kind has a number.
+ */
+#define KTSNAP_ERROR_NONE 0u
+#define KTSNAP_ERROR_MAP_NOT_FOUND 1u                /**< no admitted map has that name */
+#define KTSNAP_ERROR_VAR_NOT_FOUND 2u                /**< no global section holds that variable */
+#define KTSNAP_ERROR_AMBIGUOUS_VAR 3u                /**< the variable is in several schedulers */
+#define KTSNAP_ERROR_FIELD_NOT_FOUND 4u              /**< a path component names no member */
+#define KTSNAP_ERROR_NOT_A_STRUCT 5u                 /**< a path descends into a non-struct */
+#define KTSNAP_ERROR_TYPE_MISMATCH 6u                /**< the value does not read as that type */
+#define KTSNAP_ERROR_INDEX_OUT_OF_RANGE 7u           /**< entry position past the end */
+#define KTSNAP_ERROR_PERCPU_SLOT 8u                  /**< CPU past the slots, or slot unreadable */
+#define KTSNAP_ERROR_NO_MATCH 9u                     /**< find/max_by/aggregate found nothing */
+#define KTSNAP_ERROR_EMPTY_PATH_COMPONENT 10u        /**< "a..b", ".a", "a." */
+#define KTSNAP_ERROR_PERCPU_NOT_NARROWED 11u         /**< per-CPU value read without a CPU */
+#define KTSNAP_ERROR_NO_RENDERED 12u                 /**< the key or value has no BTF type */
+#define KTSNAP_ERROR_PLACEHOLDER_SAMPLE 13u          /**< (series layer) */
+#define KTSNAP_ERROR_MISSING_STATS 14u               /**< no scheduler stats JSON, or it does not parse */
+#define KTSNAP_ERROR_HOST_FIELD_UNAVAILABLE 15u      /**< (series layer) */
+#define KTSNAP_ERROR_PLACEHOLDER_SNAPSHOT 16u        /**< the report is a placeholder */
+#define KTSNAP_ERROR_NO_ACTIVE_SCHEDULER 17u         /**< active(): no scheduler is attached */
+#define KTSNAP_ERROR_ACTIVE_FILTER_EXCLUDED_MAPS 18u /**< the active filter left the map out */
+#define KTSNAP_ERROR_WALKER_DRIFTED_WITHIN_PHASE 19u /**< (series layer) */
+#define KTSNAP_ERROR_PROJECTION_FAILED 20u           /**< a picker chose nothing */
+#define KTSNAP_ERROR_MAP_RENDER_INCOMPLETE 21u       /**< the map failed to read at capture */
+
+/**
+ * Name of a KTSNAP_ERROR_* kind as spec/views.md spells it ("MapNotFound");
+ * "" for KTSNAP_ERROR_NONE and "unknown" for numbers this library does not
+ * know. Borrowed static string. Does not touch the last error.
+ */
+KTSNAP_API const char *ktsnap_error_kind_name(uint32_t kind) KTSNAP_NOEXCEPT;
+
+/**
+ * Details of this thread's last failure, filled by ktsnap_last_error_info().
+ * Every pointer is borrowed: valid until the next ktsnap call on this
+ * thread that can fail (that call clears the last error). Strings are never
+ * NULL ("" when the kind has no such field); arrays are NULL exactly when
+ * their count is 0. Which field holds what, per kind (docs/ABI.md has the
+ * full table; `json` always holds every field of the error):
+ *
+ *   kind                   requested  walked component map  alternatives
+ *   MAP_NOT_FOUND          name                              admitted maps
+ *   VAR_NOT_FOUND          name                              members / global maps
+ *   AMBIGUOUS_VAR          name                              maps holding it
+ *   FIELD_NOT_FOUND        path       yes    yes             members there
+ *   NOT_A_STRUCT           path       yes    yes      (actual = its kind)
+ *   TYPE_MISMATCH          path  (expected, actual)
+ *   INDEX_OUT_OF_RANGE                              yes  (index, len)
+ *   PERCPU_SLOT                                     yes  (cpu, len, unmapped)
+ *   NO_MATCH               operation                yes  (len, sample_keys, hint)
+ *   EMPTY_PATH_COMPONENT   path
+ *   PERCPU_NOT_NARROWED                             yes
+ *   NO_RENDERED                           side      yes
+ *   MISSING_STATS          tag  (reason)
+ *   NO_ACTIVE_SCHEDULER, PROJECTION_FAILED  (reason)
+ *   ACTIVE_FILTER_EXCLUDED_MAPS  name  component = active object;
+ *                          alternatives = excluded maps
+ *   MAP_RENDER_INCOMPLETE                           yes  (reason = read error)
+ *
+ * Failures that are not view errors (KTSNAP_ERROR_NONE) may still fill
+ * `column` (predicate and path syntax errors: 1-based byte position) and
+ * `alternatives` (an unknown member in a query path: the members there).
+ */
+typedef struct ktsnap_error_info {
+  size_t sz;                        /**< set by the caller: sizeof or KTSNAP_ERROR_INFO_SIZE_V1 */
+  ktsnap_status status;             /**< the failure's status; KTSNAP_OK when none */
+  uint32_t kind;                    /**< KTSNAP_ERROR_*; KTSNAP_ERROR_NONE for plain statuses */
+  const char *kind_name;            /**< ktsnap_error_kind_name(kind) */
+  const char *message;              /**< ktsnap_last_error() */
+  const char *json;                 /**< {"Kind":{...every field...}}; "" for KTSNAP_ERROR_NONE */
+  const char *requested;            /**< the name, path, tag or operation asked for */
+  const char *walked;               /**< the path walked before the failing component */
+  const char *component;            /**< the failing component (NO_RENDERED: "key"/"value") */
+  const char *map;                  /**< the map the error is about */
+  const char *expected;             /**< TYPE_MISMATCH: the type asked for */
+  const char *actual;               /**< TYPE_MISMATCH / NOT_A_STRUCT: the kind found */
+  const char *reason;               /**< free-text cause (see the table) */
+  const char *hint;                 /**< what to change, when ktsnap knows ("" otherwise) */
+  uint64_t index;                   /**< INDEX_OUT_OF_RANGE: the position asked for */
+  uint64_t len;                     /**< entries or slots there were */
+  uint32_t cpu;                     /**< PERCPU_SLOT: the CPU asked for */
+  uint32_t column;                  /**< 1-based byte column in a query or path; 0 when none */
+  uint32_t unmapped;                /**< PERCPU_SLOT: 1 when the slot exists but was unreadable */
+  uint32_t _pad;                    /**< reserved, 0 */
+  size_t alternative_count;         /**< number of alternatives */
+  const char *const *alternatives;  /**< what exists instead, in declaration/capture order */
+  size_t sample_key_count;          /**< NO_MATCH: keys shown (at most 3) */
+  const char *const *sample_keys;   /**< NO_MATCH: first renderable keys, each cut to 80 characters */
+} ktsnap_error_info;
+
+/** Size of ktsnap_error_info in version 1 of this ABI (LP64). */
+#define KTSNAP_ERROR_INFO_SIZE_V1 168
+/** Initialiser: ktsnap_error_info info = KTSNAP_ERROR_INFO_INIT; */
+#if defined(__cplusplus)
+#define KTSNAP_ERROR_INFO_INIT \
+  { sizeof(ktsnap_error_info), 0, 0u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0, 0u, 0 }
+#else
+#define KTSNAP_ERROR_INFO_INIT { .sz = sizeof(ktsnap_error_info) }
+#endif
+
+/**
+ * Fills `info` (whose `sz` the caller has set) with the details of this
+ * thread's last failure; after a success it reports status KTSNAP_OK, kind
+ * KTSNAP_ERROR_NONE and empty fields. Only the fields inside `sz` are
+ * written (a caller built against an older header gets what it knows).
+ * Does not touch the last error, so it may be called right after the
+ * failing call and as often as needed. KTSNAP_E_INVALID (without changing
+ * the last error) for NULL or sz < sizeof(size_t). Cannot fail otherwise.
+ */
+KTSNAP_API ktsnap_status ktsnap_last_error_info(ktsnap_error_info *info) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Snapshot views (spec/views.md)                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A view of one report: maps by name, globals by name, the projection to
+ * the attached scheduler, the scheduler stats JSON. Owned (free with
+ * ktsnap_snapshot_free()); it borrows its report, which must outlive it and
+ * every value, map and JSON cursor taken from it. A const snapshot may be
+ * used by many threads at once (the stats JSON is parsed once, on first
+ * use, under a lock).
+ */
+typedef struct ktsnap_snapshot ktsnap_snapshot;
+
+/** "No CPU": for per-CPU maps, the entry is not narrowed to one slot. */
+#define KTSNAP_NO_CPU UINT32_MAX
+
+/** An unfiltered view of every map of `report`, in capture order. */
+KTSNAP_API ktsnap_status ktsnap_snapshot_new(ktsnap_snapshot **out, const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/**
+ * The view of the scheduler that is attached (the report's active
+ * scheduler): its maps only, and when the capture recorded the attached
+ * programs' map addresses, only those. Errors: KTSNAP_E_NOTFOUND with kind
+ * NO_ACTIVE_SCHEDULER, KTSNAP_E_UNSUPPORTED with PLACEHOLDER_SNAPSHOT.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_active(ktsnap_snapshot **out, const ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/** Frees a snapshot; NULL is ignored. */
+KTSNAP_API void ktsnap_snapshot_free(ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/** The report this snapshot views (borrowed); NULL for NULL. */
+KTSNAP_API const ktsnap_report *ktsnap_snapshot_report(const ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/** True for views made by ktsnap_snapshot_active(). */
+KTSNAP_API bool ktsnap_snapshot_is_filtered(const ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/** The scheduler (object) name of a filtered view; "" otherwise. Borrowed. */
+KTSNAP_API const char *ktsnap_snapshot_active_obj(const ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/** Number of maps this view admits. */
+KTSNAP_API size_t ktsnap_snapshot_map_count(const ktsnap_snapshot *snap) KTSNAP_NOEXCEPT;
+
+/**
+ * Admitted map number `idx` (capture order), borrowed from the report; NULL
+ * with KTSNAP_E_RANGE in the last error when idx is past the end.
+ */
+KTSNAP_API const ktsnap_map *ktsnap_snapshot_map_at(const ktsnap_snapshot *snap, size_t idx) KTSNAP_NOEXCEPT;
+
+/**
+ * The first admitted map named exactly `name`. KTSNAP_E_NOTFOUND with kind
+ * MAP_NOT_FOUND (alternatives: the admitted maps) or
+ * ACTIVE_FILTER_EXCLUDED_MAPS (the name exists but the active filter left
+ * it out); PLACEHOLDER_SNAPSHOT for a placeholder report.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_map(const ktsnap_map **out, const ktsnap_snapshot *snap,
+                                             const char *name) KTSNAP_NOEXCEPT;
+
+/**
+ * The global variable `name` from the .bss, .data, .rodata and .data.*
+ * sections of the admitted maps (no dots in `name`: walk further with
+ * ktsnap_value_walk()). Errors: VAR_NOT_FOUND (alternatives: the variables
+ * that exist, sorted), AMBIGUOUS_VAR (alternatives: the maps holding it;
+ * use ktsnap_snapshot_active() or a picker), PLACEHOLDER_SNAPSHOT.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_var(ktsnap_value *out, const ktsnap_snapshot *snap,
+                                             const char *name) KTSNAP_NOEXCEPT;
+
+/** ktsnap_snapshot_active() then ktsnap_snapshot_var(), in one call. */
+KTSNAP_API ktsnap_status ktsnap_snapshot_live_var(ktsnap_value *out, const ktsnap_snapshot *snap,
+                                                  const char *name) KTSNAP_NOEXCEPT;
+
+/** One copy of a global variable: the map it is in and its value. */
+typedef struct ktsnap_var_candidate {
+  const ktsnap_map *map; /**< borrowed from the report */
+  ktsnap_value value;    /**< the variable */
+} ktsnap_var_candidate;
+
+/**
+ * Every copy of global `name` in the admitted maps, in capture order: up
+ * to `cap` into `out` (which may be NULL when cap is 0); *count_out gets
+ * the number of copies. KTSNAP_E_RANGE when they do not all fit (the first
+ * `cap` are written). No copy is not an error: *count_out is 0.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_vars(ktsnap_var_candidate *out, size_t cap, size_t *count_out,
+                                              const ktsnap_snapshot *snap, const char *name) KTSNAP_NOEXCEPT;
+
+/**
+ * Chooses among copies of one global: returns the index of the chosen
+ * candidate, or a negative number for "none qualifies". Called on the
+ * calling thread before the ktsnap function returns; it must not call
+ * ktsnap functions that take the same snapshot mutably (none exist) and
+ * must not unwind (no C++ exception, no longjmp) through the library.
+ */
+typedef int64_t (*ktsnap_var_picker)(const ktsnap_var_candidate *candidates, size_t count,
+                                     void *user_data);
+
+/**
+ * The built-in picker of spec/views.md §2.6: the candidate with the
+ * largest value read as u64 (candidates that do not read as u64 are
+ * skipped); ties pick the last. Usable as a ktsnap_var_picker.
+ */
+KTSNAP_API int64_t ktsnap_pick_max_counter(const ktsnap_var_candidate *candidates, size_t count,
+                                           void *user_data) KTSNAP_NOEXCEPT;
+
+/**
+ * Every copy of global `name` in this view, one of them chosen by `picker`
+ * (called once, also with count 0). Errors: PROJECTION_FAILED when the
+ * picker chooses none or returns an index past the end; KTSNAP_E_INVALID
+ * for a NULL picker.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_live_var_via(ktsnap_value *out, const ktsnap_snapshot *snap, const char *name,
+                                                      ktsnap_var_picker picker, void *user_data) KTSNAP_NOEXCEPT;
+
+/** One map holding every requested global: their values in request order. */
+typedef struct ktsnap_var_row {
+  const ktsnap_map *map;      /**< borrowed from the report */
+  const ktsnap_value *values; /**< `count` values, valid during the picker call */
+  size_t count;               /**< number of names requested */
+} ktsnap_var_row;
+
+/** Chooses one row: its index, or a negative number for none. Same rules as ktsnap_var_picker. */
+typedef int64_t (*ktsnap_row_picker)(const ktsnap_var_row *rows, size_t count, void *user_data);
+
+/**
+ * The built-in row picker of spec/views.md §2.6: the row with the largest
+ * saturating sum of its values read as u64 (a row with any value that does
+ * not read as u64 is skipped); ties pick the last.
+ */
+KTSNAP_API int64_t ktsnap_pick_max_sum(const ktsnap_var_row *rows, size_t count, void *user_data) KTSNAP_NOEXCEPT;
+
+/**
+ * Several globals read from one copy: the maps holding all of `names`
+ * become rows, `picker` chooses one, and its values go to out[0..count) in
+ * the order of `names`; *map_out (may be NULL) gets the chosen map.
+ * Errors: PROJECTION_FAILED (no name, no map holds them all, or the picker
+ * chose none), KTSNAP_E_INVALID for NULL arguments.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_live_vars_via(ktsnap_value *out, const ktsnap_map **map_out,
+                                                       const ktsnap_snapshot *snap, const char *const *names,
+                                                       size_t count, ktsnap_row_picker picker,
+                                                       void *user_data) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Paths and typed reads with the view layer's rules                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Walks a dotted path from `value` with the view walker (spec/views.md
+ * §2.4): components split on '.', no empty component, pointers followed
+ * into captured memory before each component (at most 17 in a row),
+ * struct, union and section members matched exactly (anonymous members
+ * flattened); a pointer at the end is not followed. "" returns `value`.
+ * Errors: FIELD_NOT_FOUND (walked, component, alternatives = the members
+ * there, in declaration order), NOT_A_STRUCT, EMPTY_PATH_COMPONENT.
+ * (ktsnap_value_get() is the value layer's walker: it also takes [i].)
+ */
+KTSNAP_API ktsnap_status ktsnap_value_walk(ktsnap_value *out, const ktsnap_value *value,
+                                           const char *path) KTSNAP_NOEXCEPT;
+
+/*
+ * Walk `path` (as ktsnap_value_walk(); "" or NULL for the value itself),
+ * then convert with the rules of spec/views.md §4.2: u64 takes unsigned
+ * integers, chars, bools, pointers and non-negative signed values; i64
+ * signed, enums, chars, bools and unsigned values up to INT64_MAX; f64
+ * floats, integers and enums; bool any integer (non-zero); str the name
+ * of an enum's variant (borrowed from the report's BTF). A value that does
+ * not convert is KTSNAP_E_TYPE with kind TYPE_MISMATCH (requested = path,
+ * expected, actual = its kind, "Truncated" for a scalar cut short).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_read_u64(uint64_t *out, const ktsnap_value *value,
+                                               const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_i64(int64_t *out, const ktsnap_value *value,
+                                               const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_f64(double *out, const ktsnap_value *value,
+                                               const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_bool(bool *out, const ktsnap_value *value,
+                                                const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_str(const char **out, const ktsnap_value *value,
+                                               const char *path) KTSNAP_NOEXCEPT;
+
+/*
+ * Array reads with the view rules (pointers followed to the array): every
+ * element converted as the scalar read does; the first element that does
+ * not convert fails the call with TYPE_MISMATCH. Up to `cap` elements go
+ * to `out` (NULL when cap is 0); *count_out gets the array's length;
+ * KTSNAP_E_RANGE when it is longer than cap (the first cap are written).
+ */
+KTSNAP_API ktsnap_status ktsnap_value_read_u64_array(uint64_t *out, size_t cap, size_t *count_out,
+                                                     const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_u32_array(uint32_t *out, size_t cap, size_t *count_out,
+                                                     const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_i64_array(int64_t *out, size_t cap, size_t *count_out,
+                                                     const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_f64_array(double *out, size_t cap, size_t *count_out,
+                                                     const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_value_read_bool_array(bool *out, size_t cap, size_t *count_out,
+                                                      const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Entries of a map view                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An entry is named by its map, its position `pos` and, for per-CPU maps,
+ * a CPU (KTSNAP_NO_CPU: not narrowed). Positions run from 0 to
+ * ktsnap_map_entry_count() - 1; a global section, a one-entry array and a
+ * struct_ops map have the single position 0. For maps that are not per-CPU
+ * the CPU is ignored.
+ *
+ * ktsnap_entry_get() walks the value side. Errors, in the order they are
+ * checked: MAP_RENDER_INCOMPLETE (the map failed to read and holds no
+ * entry), INDEX_OUT_OF_RANGE, PERCPU_SLOT (cpu past the slots, or a slot
+ * that was not captured: unreadable, not zero), PERCPU_NOT_NARROWED (a
+ * per-CPU value read with KTSNAP_NO_CPU: narrow it, or aggregate with
+ * ktsnap_entry_cpu_agg_*), NO_RENDERED (no BTF for the value), then the
+ * errors of ktsnap_value_walk().
+ *
+ * ktsnap_entry_key() walks the key side (the CPU does not matter). A
+ * per-CPU array's key is its u32 index.
+ */
+KTSNAP_API ktsnap_status ktsnap_entry_get(ktsnap_value *out, const ktsnap_map *map, uint64_t pos, uint32_t cpu,
+                                          const char *path) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_entry_key(ktsnap_value *out, const ktsnap_map *map, uint64_t pos,
+                                          const char *path) KTSNAP_NOEXCEPT;
+
+/* Per-CPU aggregate operations. Numbers are fixed forever. */
+#define KTSNAP_AGG_SUM 0u /**< sum: u64 saturates, i64 saturates per step, f64 IEEE (NaN spreads) */
+#define KTSNAP_AGG_MAX 1u /**< maximum; f64 ignores NaN unless every slot is NaN */
+#define KTSNAP_AGG_MIN 2u /**< minimum; f64 ignores NaN unless every slot is NaN */
+
+/*
+ * One per-CPU entry (any narrowing ignored): `path` read in every slot that
+ * was captured, converted as ktsnap_value_read_*, and combined with `op`.
+ * Slots that were not captured are skipped; no contributing slot is an
+ * error (NO_MATCH), never 0. A slot whose value does not convert fails the
+ * call with its error. The map must be per-CPU (else KTSNAP_E_TYPE).
+ */
+KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_u64(uint64_t *out, const ktsnap_map *map, uint64_t pos,
+                                                  const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_i64(int64_t *out, const ktsnap_map *map, uint64_t pos,
+                                                  const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_f64(double *out, const ktsnap_map *map, uint64_t pos,
+                                                  const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Predicate queries                                                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A predicate compiled once for one map, then checked against entries with
+ * no allocation. Owned (ktsnap_query_free()); borrows the map's report.
+ * Immutable after compilation: any number of threads may use it.
+ *
+ * Language: paths on the value side by default (`ctx.weight.value`, `a[2]`,
+ * `value` for the whole value) and on the key side with `key` / `key.x`;
+ * `== != < <= > >=`; integers (decimal, 0x hex, negative), floats, strings
+ * in double quotes (against char arrays, and against enums by variant
+ * name) and true / false; `&&`, `||`, `!` and parentheses. A path alone is
+ * true when non-zero. Comparisons are exact across signedness; an integer
+ * against a float compares as double. A path may end at a pointer (its
+ * address) but not cross one.
+ *
+ * Per-CPU maps: value-side paths read the slot of the CPU given to each
+ * call; a slot that was not captured makes every test that reads it false.
+ */
+typedef struct ktsnap_query ktsnap_query;
+
+/**
+ * Compiles `expr` for `map`. Errors name the 1-based column
+ * (ktsnap_error_info.column) and, for an unknown member, the members that
+ * exist there (alternatives): KTSNAP_E_INVALID (syntax), KTSNAP_E_NOTFOUND
+ * (unknown member or enum variant), KTSNAP_E_TYPE (comparison of
+ * incompatible types), KTSNAP_E_RANGE (a literal out of range, nesting
+ * deeper than 64, a path of more than 256 components, an expression longer
+ * than 64 KiB), KTSNAP_E_UNSUPPORTED (a path crossing a pointer).
+ */
+KTSNAP_API ktsnap_status ktsnap_query_compile(ktsnap_query **out, const ktsnap_map *map,
+                                              const char *expr) KTSNAP_NOEXCEPT;
+
+/** Frees a query; NULL is ignored. */
+KTSNAP_API void ktsnap_query_free(ktsnap_query *query) KTSNAP_NOEXCEPT;
+
+/** The map a query was compiled for (borrowed); NULL for NULL. */
+KTSNAP_API const ktsnap_map *ktsnap_query_map(const ktsnap_query *query) KTSNAP_NOEXCEPT;
+
+/** The expression text (borrowed, NUL-terminated); "" for NULL. */
+KTSNAP_API const char *ktsnap_query_expression(const ktsnap_query *query) KTSNAP_NOEXCEPT;
+
+/**
+ * Whether entry `entry` satisfies the query (CPU slot `cpu` for per-CPU
+ * maps). KTSNAP_E_RANGE for an entry past the end or a CPU past the slots.
+ */
+KTSNAP_API ktsnap_status ktsnap_query_matches(bool *out, const ktsnap_query *query, uint32_t entry,
+                                              uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/**
+ * The first matching entry. No match is KTSNAP_E_NOTFOUND with kind
+ * NO_MATCH (operation "find", len, the first 3 keys shown, with "hex:" keys
+ * and a hint when the map has no BTF) or MAP_RENDER_INCOMPLETE for a map
+ * that failed to read. KTSNAP_E_RANGE for a CPU past a per-CPU map's slots.
+ */
+KTSNAP_API ktsnap_status ktsnap_query_find(uint32_t *entry_out, const ktsnap_query *query,
+                                           uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/**
+ * Every matching entry in order: up to `cap` indexes into `out` (NULL when
+ * cap is 0); *count_out gets the number of matches. KTSNAP_E_RANGE when
+ * they do not all fit (the first cap are written). No match is not an
+ * error.
+ */
+KTSNAP_API ktsnap_status ktsnap_query_filter(uint32_t *out, size_t cap, size_t *count_out,
+                                             const ktsnap_query *query, uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/** The number of matching entries. */
+KTSNAP_API ktsnap_status ktsnap_query_count(uint64_t *out, const ktsnap_query *query, uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/**
+ * Among matching entries (compile "true" for all), the one whose
+ * `key_path` is largest (max_by) or smallest (min_by) in its type's order;
+ * ties keep the first. Entries whose key cannot be read (NaN, a slot not
+ * captured) are skipped. None is NO_MATCH (operation "max_by" / "min_by").
+ * A key path that is not a number is KTSNAP_E_TYPE.
+ */
+KTSNAP_API ktsnap_status ktsnap_query_max_by(uint32_t *entry_out, const ktsnap_query *query, const char *key_path,
+                                             uint32_t cpu) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_query_min_by(uint32_t *entry_out, const ktsnap_query *query, const char *key_path,
+                                             uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Bulk reads: columns and per-CPU aggregates over every entry                */
+/* ------------------------------------------------------------------------ */
+
+/** Outcome of a bulk read whose arguments were valid. */
+typedef struct ktsnap_bulk_result {
+  uint32_t failed;        /**< entries that did not convert (their out element is 0) */
+  uint32_t first_failure; /**< index of the first of them; UINT32_MAX when none */
+  ktsnap_status first_status; /**< its status (KTSNAP_E_RANGE, KTSNAP_E_NOTFOUND); KTSNAP_OK when none */
+  uint32_t _reserved;     /**< 0 */
+} ktsnap_bulk_result;
+
+/*
+ * Column extraction: `path` (query path syntax: value side, or key side
+ * with `key.`) read in every entry of `map` (slot `cpu` of a per-CPU map)
+ * into out[0..entry_count). `cap` must be at least
+ * ktsnap_map_entry_count(); `status` (NULL, or cap elements) receives 0 or
+ * the negative status of each entry's failure: KTSNAP_E_RANGE (out of the
+ * target's range), KTSNAP_E_NOTFOUND (the slot was not captured).
+ * `result` (may be NULL) gets the summary. The call itself fails with
+ * KTSNAP_E_INVALID (short arrays), KTSNAP_E_RANGE (a CPU past the slots),
+ * KTSNAP_E_TYPE (the path's type never converts: a float as u64, a
+ * struct), or a path compile error.
+ */
+KTSNAP_API ktsnap_status ktsnap_column_u64(uint64_t *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                           const ktsnap_map *map, const char *path, uint32_t cpu) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_column_i64(int64_t *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                           const ktsnap_map *map, const char *path, uint32_t cpu) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_column_f64(double *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                           const ktsnap_map *map, const char *path, uint32_t cpu) KTSNAP_NOEXCEPT;
+
+/*
+ * The per-CPU aggregate `op` of `path` for every entry of a per-CPU map at
+ * once (rules of ktsnap_entry_cpu_agg_*): out[i] is entry i's result, 0
+ * when it failed; per-entry statuses as for columns (KTSNAP_E_NOTFOUND: no
+ * slot of that entry was captured).
+ */
+KTSNAP_API ktsnap_status ktsnap_cpu_agg_u64(uint64_t *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                            const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_cpu_agg_i64(int64_t *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                            const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_cpu_agg_f64(double *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
+                                            const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Scheduler stats JSON                                                      */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A position in the scheduler stats JSON of a snapshot: a by-value cursor
+ * like ktsnap_value (32 bytes on 64-bit targets, no allocation). Valid
+ * while the snapshot it came from (or one made from it by
+ * ktsnap_snapshot_active()) lives. Zero-initialised: no value.
+ */
+typedef struct ktsnap_json {
+  const void *_doc;  /**< private */
+  uint64_t _a;       /**< private */
+  uint64_t _b;       /**< private */
+  uint32_t _pad;     /**< private */
+  uint32_t _bits;    /**< private */
+} ktsnap_json;
+
+/* JSON kinds (ktsnap_json_kind()). */
+#define KTSNAP_JSON_INVALID 0u
+#define KTSNAP_JSON_NULL 1u
+#define KTSNAP_JSON_BOOL 2u
+#define KTSNAP_JSON_NUMBER 3u
+#define KTSNAP_JSON_STRING 4u
+#define KTSNAP_JSON_ARRAY 5u
+#define KTSNAP_JSON_OBJECT 6u
+
+/**
+ * The stats JSON at `path` (dotted object keys; "" or NULL for the root).
+ * The JSON is parsed on first use. Errors: MISSING_STATS (the report has
+ * no stats JSON, or it does not parse: reason says why), FIELD_NOT_FOUND
+ * (alternatives: the keys there, sorted), NOT_A_STRUCT,
+ * EMPTY_PATH_COMPONENT.
+ */
+KTSNAP_API ktsnap_status ktsnap_snapshot_stats(ktsnap_json *out, const ktsnap_snapshot *snap,
+                                               const char *path) KTSNAP_NOEXCEPT;
+
+/** The kind of a JSON value, a KTSNAP_JSON_* number. Cannot fail. */
+KTSNAP_API uint32_t ktsnap_json_kind(const ktsnap_json *json) KTSNAP_NOEXCEPT;
+
+/** Walks a dotted path of object keys from `json` ("" = itself). Errors as ktsnap_snapshot_stats(). */
+KTSNAP_API ktsnap_status ktsnap_json_get(ktsnap_json *out, const ktsnap_json *json, const char *path) KTSNAP_NOEXCEPT;
+
+/** Number of elements of an array (0 for anything else). */
+KTSNAP_API ktsnap_status ktsnap_json_length(size_t *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+
+/** Element `i` of an array; KTSNAP_E_RANGE past the end, KTSNAP_E_TYPE for a non-array. */
+KTSNAP_API ktsnap_status ktsnap_json_index(ktsnap_json *out, const ktsnap_json *json, size_t i) KTSNAP_NOEXCEPT;
+
+/*
+ * Scalar reads with the coercions of spec/views.md §4.3: integers read
+ * exactly (counters above 2^53 stay exact); integral floats convert to
+ * integers with saturation; booleans read as 0 / 1; numeric strings are
+ * parsed ("42", "+7", "-3", "2.5e3"); ktsnap_json_bool() takes JSON
+ * booleans only and ktsnap_json_string() JSON strings only. A value that
+ * does not convert is KTSNAP_E_TYPE with kind TYPE_MISMATCH. The string
+ * borrows the parsed document (NUL-terminated; *len_out may be NULL).
+ */
+KTSNAP_API ktsnap_status ktsnap_json_u64(uint64_t *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_i64(int64_t *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_f64(double *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_bool(bool *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_string(const char **out, size_t *len_out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+
+/* Array reads with the same coercions; cap / count_out as ktsnap_value_read_u64_array(). */
+KTSNAP_API ktsnap_status ktsnap_json_u64_array(uint64_t *out, size_t cap, size_t *count_out,
+                                               const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_u32_array(uint32_t *out, size_t cap, size_t *count_out,
+                                               const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_i64_array(int64_t *out, size_t cap, size_t *count_out,
+                                               const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_f64_array(double *out, size_t cap, size_t *count_out,
+                                               const ktsnap_json *json) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_json_bool_array(bool *out, size_t cap, size_t *count_out,
+                                                const ktsnap_json *json) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

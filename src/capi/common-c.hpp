@@ -15,6 +15,14 @@
 #include "internal/status.hpp"
 #include "ktsnap.h"
 
+namespace ktsnap {
+inline namespace v1 {
+namespace view {
+class SnapshotError;
+}
+}  // namespace v1
+}  // namespace ktsnap
+
 namespace ktsnap::capi {
 
 // ---- last error --------------------------------------------------------
@@ -25,6 +33,9 @@ void clear_error() noexcept;
 // message cannot be stored, a fixed text takes its place.
 ktsnap_status fail(ktsnap_status status, std::string_view message, int sys_errno = 0) noexcept;
 ktsnap_status fail(const Error& e) noexcept;
+// Records a view-layer error: its message, and its details for
+// ktsnap_last_error_info().
+ktsnap_status fail_view(const view::SnapshotError& e) noexcept;
 
 inline ktsnap_status to_status(Code c) noexcept { return static_cast<ktsnap_status>(c); }
 

@@ -1,12 +1,17 @@
 // Status numbers, the per-thread last error, version and features, memory,
 // and the options-struct helpers shared by the other *-c.cpp files.
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "capi/common-c.hpp"
 #include "capi/handles-c.hpp"
 #include "internal/status.hpp"
+#include "view/error.hpp"
 
 namespace ktsnap::capi {
 
@@ -55,16 +60,58 @@ namespace {
 
 // The last failure of this thread. `text` points either into `buf` or at a
 // static string (the empty message, or the fallback when `buf` could not
-// hold the message).
+// hold the message). The details behind ktsnap_last_error_info() are kept
+// only when a failure has them (`has_detail`), so clearing a plain failure
+// touches four words.
 struct LastError {
   std::string buf;
   const char* text = "";
   int32_t sys_errno = 0;
+  ktsnap_status status = KTSNAP_OK;
+  bool has_detail = false;
+  uint32_t column = 0;
+  std::optional<view::SnapshotError> verr;
+  std::vector<std::string> alternatives;  // plain errors' alternatives
+  std::string json;
+  std::string hint;
+  std::string reason;  // MissingStats: the reason's text
+  std::vector<const char*> alt_ptrs;
+  std::vector<const char*> key_ptrs;
 };
 
 LastError& last() noexcept {
   thread_local LastError e;
   return e;
+}
+
+void drop_detail(LastError& e) noexcept {
+  if (!e.has_detail) return;
+  e.has_detail = false;
+  e.column = 0;
+  e.verr.reset();
+  e.alternatives.clear();
+  e.json.clear();
+  e.hint.clear();
+  e.reason.clear();
+  e.alt_ptrs.clear();
+  e.key_ptrs.clear();
+}
+
+// Pointers to the strings of a view error's lists: `alts` gets what exists
+// instead (members, maps, variables, excluded maps), `keys` NoMatch's keys.
+void collect_view_lists(const view::SnapshotError& err, std::vector<const char*>& alts,
+                        std::vector<const char*>& keys) {
+  using namespace view;
+  auto add = [](std::vector<const char*>& to, const std::vector<std::string>& from) {
+    for (const auto& x : from) to.push_back(x.c_str());
+  };
+  if (const auto* e = err.get_if<MapNotFound>()) add(alts, e->available);
+  if (const auto* e = err.get_if<VarNotFound>()) add(alts, e->available);
+  if (const auto* e = err.get_if<AmbiguousVar>()) add(alts, e->found_in);
+  if (const auto* e = err.get_if<FieldNotFound>()) add(alts, e->available);
+  if (const auto* e = err.get_if<NoMatch>()) add(keys, e->available_keys);
+  if (const auto* e = err.get_if<ActiveFilterExcludedMaps>())
+    for (const auto& m : e->excluded_maps) alts.push_back(m.name.c_str());
 }
 
 constexpr const char* kNoRoomForMessage = "ktsnap: out of memory while recording the error message";
@@ -76,12 +123,16 @@ void clear_error() noexcept {
   e.buf.clear();  // keeps capacity; never allocates
   e.text = "";
   e.sys_errno = 0;
+  e.status = KTSNAP_OK;
+  drop_detail(e);
 }
 
 ktsnap_status fail_parts(ktsnap_status status, std::string_view a, std::string_view b, std::string_view c,
                          std::string_view d) noexcept {
   LastError& e = last();
   e.sys_errno = 0;
+  e.status = status;
+  drop_detail(e);
   try {
     e.buf.clear();
     e.buf.reserve(a.size() + b.size() + c.size() + d.size());
@@ -103,8 +154,43 @@ ktsnap_status fail(const Error& err) noexcept {
   ktsnap_status st = to_status(err.code);
   // A core error that claims success is a bug; never report OK as a failure.
   if (st >= 0) st = KTSNAP_E_INTERNAL;
-  return fail(st, err.message.empty() ? std::string_view(ktsnap_status_str(st)) : std::string_view(err.message),
-              err.sys_errno);
+  fail(st, err.message.empty() ? std::string_view(ktsnap_status_str(st)) : std::string_view(err.message),
+       err.sys_errno);
+  if (err.column != 0 || !err.alternatives.empty()) {
+    LastError& e = last();
+    try {
+      e.has_detail = true;
+      e.column = err.column;
+      e.alternatives = err.alternatives;
+      for (const auto& a : e.alternatives) e.alt_ptrs.push_back(a.c_str());
+    } catch (...) {
+      drop_detail(e);  // the message stays; only the details are lost
+    }
+  }
+  return st;
+}
+
+ktsnap_status fail_view(const view::SnapshotError& err) noexcept {
+  ktsnap_status st = to_status(err.code());
+  if (st >= 0) st = KTSNAP_E_INTERNAL;
+  try {
+    std::string msg = err.message();
+    fail(st, msg);
+  } catch (...) {
+    return fail(st, err.kind_name());
+  }
+  LastError& e = last();
+  try {
+    e.has_detail = true;
+    e.verr = err;
+    e.json = err.to_json();
+    collect_view_lists(*e.verr, e.alt_ptrs, e.key_ptrs);
+    if (const auto* nm = e.verr->get_if<view::NoMatch>()) e.hint = view::no_match_hint(*nm);
+    if (const auto* ms = e.verr->get_if<view::MissingStats>()) e.reason = ms->reason.message();
+  } catch (...) {
+    drop_detail(e);
+  }
+  return st;
 }
 
 ktsnap_status null_arg(const char* fn, const char* arg) noexcept {
@@ -243,7 +329,7 @@ KTSNAP_API const char* ktsnap_version_string(void) noexcept {
 }
 
 KTSNAP_API uint64_t ktsnap_features(void) noexcept {
-  return KTSNAP_FEATURE_BTF | KTSNAP_FEATURE_JSON | KTSNAP_FEATURE_TEXT | KTSNAP_FEATURE_BUILDER;
+  return KTSNAP_FEATURE_BTF | KTSNAP_FEATURE_JSON | KTSNAP_FEATURE_TEXT | KTSNAP_FEATURE_BUILDER | KTSNAP_FEATURE_QUERY;
 }
 
 KTSNAP_API const char* ktsnap_status_str(ktsnap_status status) noexcept {
@@ -275,5 +361,117 @@ KTSNAP_API const char* ktsnap_last_error(void) noexcept {
 KTSNAP_API int32_t ktsnap_last_errno(void) noexcept { return last().sys_errno; }
 
 KTSNAP_API void ktsnap_free(void* ptr) noexcept { std::free(ptr); }
+
+KTSNAP_API const char* ktsnap_error_kind_name(uint32_t kind) noexcept {
+  if (kind == KTSNAP_ERROR_NONE) return "";
+  if (kind > uint32_t(ktsnap::view::kErrorKindCount)) return "unknown";
+  return ktsnap::view::error_kind_name(static_cast<ktsnap::view::ErrorKind>(kind));
+}
+
+KTSNAP_API ktsnap_status ktsnap_last_error_info(ktsnap_error_info* info) noexcept {
+  using namespace ktsnap::view;
+  // Reports a bad argument without recording it: the last error it
+  // describes must survive.
+  if (info == nullptr) return KTSNAP_E_INVALID;
+  size_t sz = info->sz;
+  if (sz < sizeof(size_t)) return KTSNAP_E_INVALID;
+  const LastError& e = last();
+  ktsnap_error_info o;
+  std::memset(&o, 0, sizeof o);
+  o.sz = sz;
+  o.status = e.status;
+  o.message = e.text;
+  const char* empty = "";
+  o.kind_name = o.json = o.requested = o.walked = o.component = o.map = o.expected = o.actual = o.reason = o.hint =
+      empty;
+  if (e.has_detail) {
+    o.column = e.column;
+    o.hint = e.hint.c_str();
+    if (!e.alt_ptrs.empty()) {
+      o.alternative_count = e.alt_ptrs.size();
+      o.alternatives = e.alt_ptrs.data();
+    }
+    if (!e.key_ptrs.empty()) {
+      o.sample_key_count = e.key_ptrs.size();
+      o.sample_keys = e.key_ptrs.data();
+    }
+    if (e.verr) {
+      const SnapshotError& v = *e.verr;
+      o.kind = uint32_t(v.kind());
+      o.kind_name = v.kind_name();
+      o.json = e.json.c_str();
+      if (const auto* x = v.get_if<MapNotFound>()) {
+        o.requested = x->requested.c_str();
+      } else if (const auto* x = v.get_if<VarNotFound>()) {
+        o.requested = x->requested.c_str();
+      } else if (const auto* x = v.get_if<AmbiguousVar>()) {
+        o.requested = x->requested.c_str();
+      } else if (const auto* x = v.get_if<FieldNotFound>()) {
+        o.requested = x->requested.c_str();
+        o.walked = x->walked.c_str();
+        o.component = x->component.c_str();
+      } else if (const auto* x = v.get_if<NotAStruct>()) {
+        o.requested = x->requested.c_str();
+        o.walked = x->walked.c_str();
+        o.component = x->component.c_str();
+        o.actual = x->kind.c_str();
+      } else if (const auto* x = v.get_if<TypeMismatch>()) {
+        o.requested = x->requested.c_str();
+        o.expected = x->expected.c_str();
+        o.actual = x->actual.c_str();
+      } else if (const auto* x = v.get_if<IndexOutOfRange>()) {
+        o.map = x->map.c_str();
+        o.index = x->index;
+        o.len = x->len;
+      } else if (const auto* x = v.get_if<PerCpuSlot>()) {
+        o.map = x->map.c_str();
+        o.cpu = x->cpu;
+        o.len = x->len;
+        o.unmapped = x->unmapped ? 1u : 0u;
+      } else if (const auto* x = v.get_if<NoMatch>()) {
+        o.map = x->map.c_str();
+        o.requested = x->op.c_str();
+        o.len = x->len;
+      } else if (const auto* x = v.get_if<EmptyPathComponent>()) {
+        o.requested = x->requested.c_str();
+      } else if (const auto* x = v.get_if<PerCpuNotNarrowed>()) {
+        o.map = x->map.c_str();
+      } else if (const auto* x = v.get_if<NoRendered>()) {
+        o.map = x->map.c_str();
+        o.component = x->side.c_str();
+      } else if (const auto* x = v.get_if<PlaceholderSample>()) {
+        o.requested = x->tag.c_str();
+        o.reason = x->reason.c_str();
+      } else if (const auto* x = v.get_if<MissingStats>()) {
+        o.requested = x->tag.c_str();
+        o.reason = e.reason.c_str();
+      } else if (const auto* x = v.get_if<HostFieldUnavailable>()) {
+        o.requested = x->tag.c_str();
+        o.cpu = x->cpu;
+      } else if (const auto* x = v.get_if<PlaceholderSnapshot>()) {
+        if (x->tag) o.requested = x->tag->c_str();
+      } else if (const auto* x = v.get_if<NoActiveScheduler>()) {
+        o.reason = x->reason.c_str();
+      } else if (const auto* x = v.get_if<ActiveFilterExcludedMaps>()) {
+        o.requested = x->requested.c_str();
+        o.component = x->active_obj.c_str();
+      } else if (const auto* x = v.get_if<WalkerDriftedWithinPhase>()) {
+        o.requested = x->requested.c_str();
+        o.component = x->phase.c_str();
+      } else if (const auto* x = v.get_if<ProjectionFailed>()) {
+        o.reason = x->reason.c_str();
+      } else if (const auto* x = v.get_if<MapRenderIncomplete>()) {
+        o.map = x->map.c_str();
+        o.reason = x->error.c_str();
+      }
+    }
+  }
+  // Only the bytes inside the caller's sz, after sz itself.
+  size_t n = std::min(sz, sizeof o);
+  if (n > sizeof(size_t))
+    std::memcpy(reinterpret_cast<char*>(info) + sizeof(size_t), reinterpret_cast<const char*>(&o) + sizeof(size_t),
+                n - sizeof(size_t));
+  return KTSNAP_OK;
+}
 
 }  // extern "C"
