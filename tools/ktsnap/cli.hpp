@@ -22,17 +22,22 @@ using Args = std::vector<std::string>;
 
 struct Command {
   const char* name;
-  const char* summary;  // one line for the top-level help
+  const char* summary;           // one line for the top-level help
   int (*run)(const Args& args);  // args after the subcommand name
 };
 
-// The subcommands, in help order. Later issues add maps, capture, query,
-// ring, serve and request here.
+// The subcommands, in help order. Later issues add ring, serve and request
+// here.
 const std::vector<Command>& commands();
 
 // Prints "ktsnap CMD: <status text>: <last error>" to stderr and returns the
 // exit code for the status.
 int report_failure(const char* cmd, ktsnap_status st);
+
+// Like report_failure(), plus what ktsnap_last_error_info() holds: the
+// column of a bad expression `expr` (shown with a caret when not empty),
+// the alternatives, sampled keys and hint. Returns exit_code(st).
+int report_failure_detailed(const char* cmd, ktsnap_status st, const std::string& expr);
 
 // Exit code for a status.
 int exit_code(ktsnap_status st);
@@ -49,5 +54,6 @@ bool write_out(const char* text, size_t len);
 // The subcommands.
 int cmd_show(const Args& args);
 int cmd_json(const Args& args);
+int cmd_query(const Args& args);
 
 }  // namespace ktsnap_cli

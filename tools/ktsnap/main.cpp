@@ -2,6 +2,7 @@
 //
 //   ktsnap show FILE [--map NAME] [--limit N]   text display
 //   ktsnap json FILE [--map NAME] [--pretty]    JSON
+//   ktsnap query FILE --map NAME --find PRED ...  predicate queries, globals
 //   ktsnap --version | --help | help CMD
 //
 // Uses only include/ktsnap.h and libktsnap.so.1.
@@ -21,6 +22,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> cmds = {
       {"show", "print a report, or one map, as text", cmd_show},
       {"json", "print a report, or one map, as JSON", cmd_json},
+      {"query", "find, filter, count entries of a map; read a global", cmd_query},
   };
   return cmds;
 }
