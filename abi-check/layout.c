@@ -180,3 +180,55 @@ _Static_assert(KTSNAP_JSON_INVALID == 0 && KTSNAP_JSON_NULL == 1 && KTSNAP_JSON_
                    KTSNAP_JSON_STRING == 4 && KTSNAP_JSON_ARRAY == 5 && KTSNAP_JSON_OBJECT == 6,
                "JSON kind numbers are pinned");
 _Static_assert(KTSNAP_NO_CPU == 0xffffffffu, "KTSNAP_NO_CPU is pinned");
+
+/* Live capture. */
+SIZE(ktsnap_capture_opts, KTSNAP_CAPTURE_OPTS_SIZE_V1);
+SIZE(ktsnap_capture_opts, 112);
+ALIGN(ktsnap_capture_opts, 8);
+OFF(ktsnap_capture_opts, sz, 0);
+OFF(ktsnap_capture_opts, map_ids, 8);
+OFF(ktsnap_capture_opts, map_id_count, 16);
+OFF(ktsnap_capture_opts, pinned_paths, 24);
+OFF(ktsnap_capture_opts, pinned_path_count, 32);
+OFF(ktsnap_capture_opts, prog_ids, 40);
+OFF(ktsnap_capture_opts, prog_id_count, 48);
+OFF(ktsnap_capture_opts, name_prefix, 56);
+OFF(ktsnap_capture_opts, object, 64);
+OFF(ktsnap_capture_opts, tag, 72);
+OFF(ktsnap_capture_opts, active_scheduler, 80);
+OFF(ktsnap_capture_opts, deadline_ns, 88);
+OFF(ktsnap_capture_opts, struct_ops_map_id, 96);
+OFF(ktsnap_capture_opts, max_entries_per_map, 100);
+OFF(ktsnap_capture_opts, trigger, 104);
+OFF(ktsnap_capture_opts, flags, 108);
+_Static_assert(KTSNAP_CAPTURE_ALL == 1u && KTSNAP_CAPTURE_NO_MMAP == 2u, "capture flags are pinned");
+
+SIZE(ktsnap_capture_stats, 56);
+ALIGN(ktsnap_capture_stats, 8);
+OFF(ktsnap_capture_stats, maps_read, 0);
+OFF(ktsnap_capture_stats, maps_excluded, 4);
+OFF(ktsnap_capture_stats, maps_failed, 8);
+OFF(ktsnap_capture_stats, maps_truncated, 12);
+OFF(ktsnap_capture_stats, entries, 16);
+OFF(ktsnap_capture_stats, bytes, 24);
+OFF(ktsnap_capture_stats, btfs, 32);
+OFF(ktsnap_capture_stats, batch_calls, 36);
+OFF(ktsnap_capture_stats, elem_calls, 40);
+OFF(ktsnap_capture_stats, _reserved, 44);
+OFF(ktsnap_capture_stats, elapsed_ns, 48);
+
+SIZE(ktsnap_kernel_map, 72);
+ALIGN(ktsnap_kernel_map, 8);
+OFF(ktsnap_kernel_map, id, 0);
+OFF(ktsnap_kernel_map, type, 4);
+OFF(ktsnap_kernel_map, key_size, 8);
+OFF(ktsnap_kernel_map, value_size, 12);
+OFF(ktsnap_kernel_map, max_entries, 16);
+OFF(ktsnap_kernel_map, map_flags, 20);
+OFF(ktsnap_kernel_map, btf_id, 24);
+OFF(ktsnap_kernel_map, _reserved, 28);
+OFF(ktsnap_kernel_map, entries, 32);
+OFF(ktsnap_kernel_map, type_name, 40);
+OFF(ktsnap_kernel_map, name, 48);
+OFF(ktsnap_kernel_map, key_type, 56);
+OFF(ktsnap_kernel_map, value_type, 64);

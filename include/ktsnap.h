@@ -110,7 +110,7 @@ KTSNAP_API const char *ktsnap_version_string(void) KTSNAP_NOEXCEPT;
 #define KTSNAP_FEATURE_JSON ((uint64_t)1 << 1)    /**< JSON rendering */
 #define KTSNAP_FEATURE_TEXT ((uint64_t)1 << 2)    /**< text rendering */
 #define KTSNAP_FEATURE_BUILDER ((uint64_t)1 << 3) /**< ktsnap_builder_* */
-#define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< reserved: live capture of kernel maps */
+#define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< ktsnap_capture(), ktsnap_kernel_maps() */
 #define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< reserved: shared-memory report rings */
 #define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< reserved: guest/host capture request wire */
 #define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< snapshot views, predicate queries, columns, aggregates */
@@ -1542,6 +1542,124 @@ KTSNAP_API ktsnap_status ktsnap_json_f64_array(double *out, size_t cap, size_t *
                                                const ktsnap_json *json) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_json_bool_array(bool *out, size_t cap, size_t *count_out,
                                                 const ktsnap_json *json) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Live capture from kernel BPF maps                                         */
+/* ------------------------------------------------------------------------ */
+
+/* A BPF object loaded by the caller with libbpf (libbpf's type; this header
+ * does not include libbpf). */
+struct bpf_object;
+
+/* ktsnap_capture_opts.flags */
+#define KTSNAP_CAPTURE_ALL 1u     /**< select every map of the machine */
+#define KTSNAP_CAPTURE_NO_MMAP 2u /**< never read BPF_F_MMAPABLE arrays through mmap */
+
+/**
+ * What to capture and how. The selected maps are the union of every
+ * non-empty selector (each map once, in the order first selected); nothing
+ * selected is KTSNAP_E_INVALID.
+ */
+typedef struct ktsnap_capture_opts {
+  size_t sz;                         /**< sizeof as the caller knows it */
+  const uint32_t *map_ids;           /**< map ids (map_id_count of them) */
+  size_t map_id_count;
+  const char *const *pinned_paths;   /**< bpffs paths of pinned maps */
+  size_t pinned_path_count;
+  const uint32_t *prog_ids;          /**< every map each program uses */
+  size_t prog_id_count;
+  const char *name_prefix;           /**< every map whose name starts with it; NULL = none */
+  const struct bpf_object *object;   /**< every map of a loaded libbpf object; NULL = none */
+  const char *tag;                   /**< report tag; NULL = "" */
+  const char *active_scheduler;      /**< object to mark active; NULL = from struct_ops_map_id, else none */
+  uint64_t deadline_ns;              /**< whole-capture deadline; 0 = none */
+  uint32_t struct_ops_map_id;        /**< a sched_ext scheduler: its programs, then all their maps; 0 = none */
+  uint32_t max_entries_per_map;      /**< 0 = no cap; a capped map gets KTSNAP_MAP_TRUNCATED */
+  uint32_t trigger;                  /**< KTSNAP_TRIGGER_* */
+  uint32_t flags;                    /**< KTSNAP_CAPTURE_* bits; unknown bits are rejected */
+} ktsnap_capture_opts;
+
+/** sizeof(ktsnap_capture_opts) in the first version of the library that has it. */
+#define KTSNAP_CAPTURE_OPTS_SIZE_V1 112
+
+/** Initialiser for ktsnap_capture_opts: nothing selected, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_CAPTURE_OPTS_INIT \
+  { sizeof(ktsnap_capture_opts), 0, 0u, 0, 0u, 0, 0u, 0, 0, 0, 0, 0u, 0u, 0u, 0u, 0u }
+#else
+#define KTSNAP_CAPTURE_OPTS_INIT { .sz = sizeof(ktsnap_capture_opts) }
+#endif
+
+/** Zeroes `opts` and sets its sz (equal to KTSNAP_CAPTURE_OPTS_INIT). */
+KTSNAP_API ktsnap_status ktsnap_capture_opts_init(ktsnap_capture_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/** Counters of one capture. */
+typedef struct ktsnap_capture_stats {
+  uint32_t maps_read;      /**< maps read (with or without an error) */
+  uint32_t maps_excluded;  /**< maps recorded as excluded, with a reason */
+  uint32_t maps_failed;    /**< maps with an error recorded */
+  uint32_t maps_truncated; /**< maps cut at max_entries_per_map */
+  uint64_t entries;        /**< entries read */
+  uint64_t bytes;          /**< key and value bytes read */
+  uint32_t btfs;           /**< distinct BTF objects stored */
+  uint32_t batch_calls;    /**< bpf_map_lookup_batch calls */
+  uint32_t elem_calls;     /**< bpf_map_lookup_elem calls */
+  uint32_t _reserved;      /**< 0 */
+  uint64_t elapsed_ns;     /**< wall time of the capture */
+} ktsnap_capture_stats;
+
+/**
+ * Reads the selected kernel maps into a new report (owned). Maps whose type
+ * cannot be enumerated become excluded maps with a reason; a map that fails
+ * part-way keeps what was read, with the error on the map
+ * (ktsnap_map_error()). Errors of the call: KTSNAP_E_INVALID (nothing
+ * selected, bad options), KTSNAP_E_NOTFOUND (an id or path that does not
+ * exist), KTSNAP_E_PERM (no permission to use bpf(): needs root or
+ * CAP_BPF + CAP_SYS_ADMIN), KTSNAP_E_TYPE (a pinned path that is not a map),
+ * KTSNAP_E_IO. `stats` may be NULL.
+ */
+KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report **out, const ktsnap_capture_opts *opts,
+                                        ktsnap_capture_stats *stats) KTSNAP_NOEXCEPT;
+
+/** One kernel map, as ktsnap_kernel_maps() lists it. Strings are owned by the list. */
+typedef struct ktsnap_kernel_map {
+  uint32_t id;
+  uint32_t type;             /**< BPF_MAP_TYPE_* */
+  uint32_t key_size;
+  uint32_t value_size;
+  uint32_t max_entries;
+  uint32_t map_flags;
+  uint32_t btf_id;           /**< 0 without BTF */
+  uint32_t _reserved;        /**< 0 */
+  int64_t entries;           /**< entries now (capped by count_limit); -1 when not countable */
+  const char *type_name;     /**< "hash", "percpu_array", ... */
+  const char *name;
+  const char *key_type;      /**< type name from BTF; "" without BTF */
+  const char *value_type;    /**< type name from BTF; "" without BTF */
+} ktsnap_kernel_map;
+
+/** A list of kernel maps (owned; ktsnap_kernel_map_list_free()). */
+typedef struct ktsnap_kernel_map_list ktsnap_kernel_map_list;
+
+/**
+ * Every map of the machine, by id. `count_limit` bounds the entries counted
+ * per map (0: do not count; entries is then -1). KTSNAP_E_PERM without the
+ * needed capabilities.
+ */
+KTSNAP_API ktsnap_status ktsnap_kernel_maps(ktsnap_kernel_map_list **out, uint32_t count_limit) KTSNAP_NOEXCEPT;
+/** Number of maps in the list; 0 for NULL. */
+KTSNAP_API size_t ktsnap_kernel_map_list_count(const ktsnap_kernel_map_list *list) KTSNAP_NOEXCEPT;
+/** Map `idx` of the list (borrowed, valid while the list lives); NULL past the end. */
+KTSNAP_API const ktsnap_kernel_map *ktsnap_kernel_map_list_at(const ktsnap_kernel_map_list *list,
+                                                              size_t idx) KTSNAP_NOEXCEPT;
+/** Frees a list; NULL is ignored. */
+KTSNAP_API void ktsnap_kernel_map_list_free(ktsnap_kernel_map_list *list) KTSNAP_NOEXCEPT;
+
+/**
+ * Why maps of type `map_type` (BPF_MAP_TYPE_*) cannot be captured, or ""
+ * when they can. Borrowed static string. Does not touch the last error.
+ */
+KTSNAP_API const char *ktsnap_capture_excluded_reason(uint32_t map_type) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */
