@@ -77,5 +77,25 @@ expect "query help" 0 "usage: ktsnap query" "$ktsnap" query --help
 expect "help query" 0 "usage: ktsnap query" "$ktsnap" help query
 expect "top help lists query" 0 "query" "$ktsnap" --help
 
+# maps, capture, demo: help and usage errors (no kernel access needed; the
+# live behaviour is in cli-live-test.sh).
+for c in maps capture demo; do
+  expect "$c --help" 0 "usage: ktsnap $c" "$ktsnap" $c --help
+  expect "top help lists $c" 0 "^  $c " "$ktsnap" --help
+done
+expect "maps unknown option" 2 "unknown option" "$ktsnap" maps --bogus
+expect "maps bad --count-limit" 2 "not a count" "$ktsnap" maps --count-limit -1
+expect "capture nothing selected" 2 "nothing selected" "$ktsnap" capture -o "$tmp/c.ktsnap"
+expect "capture missing -o" 2 "missing -o" "$ktsnap" capture --map-id 1
+expect "capture bad --map-id" 2 "not a number" "$ktsnap" capture --map-id x -o "$tmp/c.ktsnap"
+expect "capture --map-id 0" 2 "not an id" "$ktsnap" capture --map-id 0 -o "$tmp/c.ktsnap"
+expect "capture bad --max-entries" 2 "not a number" "$ktsnap" capture --all --max-entries -5 -o "$tmp/c.ktsnap"
+expect "capture option without value" 2 "needs an argument" "$ktsnap" capture --all -o
+expect "capture two --struct-ops" 2 "once" "$ktsnap" capture --struct-ops 1 --struct-ops 2 -o "$tmp/c.ktsnap"
+expect "capture unknown option" 2 "unknown option" "$ktsnap" capture --all --bogus -o "$tmp/c.ktsnap"
+expect "demo bad --tasks" 2 "not a count" "$ktsnap" demo --tasks 0
+expect "demo unknown option" 2 "unknown option" "$ktsnap" demo --bogus
+expect "demo extra argument" 2 "unexpected argument" "$ktsnap" demo now
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -55,5 +55,8 @@ bool write_out(const char* text, size_t len);
 int cmd_show(const Args& args);
 int cmd_json(const Args& args);
 int cmd_query(const Args& args);
+int cmd_maps(const Args& args);
+int cmd_capture(const Args& args);
+int cmd_demo(const Args& args);
 
 }  // namespace ktsnap_cli

@@ -3,9 +3,13 @@
 //   ktsnap show FILE [--map NAME] [--limit N]   text display
 //   ktsnap json FILE [--map NAME] [--pretty]    JSON
 //   ktsnap query FILE --map NAME --find PRED ...  predicate queries, globals
+//   ktsnap maps                                 the kernel's BPF maps
+//   ktsnap capture --map-id ID ... -o FILE      live capture into a report
+//   ktsnap demo                                 the example scheduler, end to end
 //   ktsnap --version | --help | help CMD
 //
-// Uses only include/ktsnap.h and libktsnap.so.1.
+// Uses only include/ktsnap.h and libktsnap.so.1 (and libbpf, for the demo's
+// own maps).
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -23,6 +27,9 @@ const std::vector<Command>& commands() {
       {"show", "print a report, or one map, as text", cmd_show},
       {"json", "print a report, or one map, as JSON", cmd_json},
       {"query", "find, filter, count entries of a map; read a global", cmd_query},
+      {"maps", "list the kernel's BPF maps with their BTF types", cmd_maps},
+      {"capture", "capture kernel BPF maps into a report file", cmd_capture},
+      {"demo", "load an example scheduler's maps, capture and query them", cmd_demo},
   };
   return cmds;
 }
@@ -78,7 +85,7 @@ void print_help() {
       "       ktsnap --version\n"
       "       ktsnap help COMMAND\n"
       "\n"
-      "Inspect ktsnap capture reports.\n"
+      "Capture BPF maps into ktsnap reports and inspect them.\n"
       "\n"
       "commands:\n");
   for (const Command& c : commands()) std::printf("  %-8s %s\n", c.name, c.summary);
