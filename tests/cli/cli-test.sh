@@ -53,6 +53,7 @@ expect "query min-by" 0 "key 1015  inner.b=-15" q --map kt_tasks --min-by inner.
 expect "query per-CPU --cpu" 0 "key 2  nr_dispatched=202" q --map kt_cpu_stats --filter 'nr_dispatched > 100' --cpu 2 --get nr_dispatched
 expect "query per-CPU any CPU" 0 "cpu3=103" q --map kt_cpu_stats --find 'nr_dispatched == 101' --get nr_dispatched
 expect "query per-CPU max-by needs --cpu" 2 "needs --cpu" q --map kt_pcpu_hash --max-by value
+expect "query a global section map" 0 'entry 0  kt_data_label="hello"' q --map kinds.data --find 'kt_data_counter == 5' --get kt_data_label
 expect "query --var" 0 "kt_bss_inner = kt_inner{a=7, b=-3, c=9}" q --var kt_bss_inner
 expect "query --var --get" 0 "kt_bss_inner.b = -3" q --var kt_bss_inner --get b
 expect "query --var string" 0 'kt_data_label = "hello"' q --var kt_data_label

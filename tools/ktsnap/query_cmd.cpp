@@ -167,9 +167,14 @@ class Printer {
     std::string line;
     ktsnap_value key;
     ktsnap_status st = ktsnap_entry_key(&key, map_, entry, "");
-    if (st != KTSNAP_OK) return report_failure_detailed(kCmd, st, "");
-    line += "key ";
-    if (!render_text(line, key, "  ")) return report_failure_detailed(kCmd, KTSNAP_E_INTERNAL, "");
+    if (st == KTSNAP_E_TYPE) {
+      line += "entry " + std::to_string(entry);  // a global section: one value, no key
+    } else if (st != KTSNAP_OK) {
+      return report_failure_detailed(kCmd, st, "");
+    } else {
+      line += "key ";
+      if (!render_text(line, key, "  ")) return report_failure_detailed(kCmd, KTSNAP_E_INTERNAL, "");
+    }
     if (q_.gets.empty()) {
       line += '\n';
       if (!percpu_ || q_.has_cpu) {
