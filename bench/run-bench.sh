@@ -17,16 +17,21 @@ mkdir -p "$out"
   echo "commit: $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$out/machine.txt"
 flags=(--benchmark_repetitions=5 --benchmark_enable_random_interleaving=true)
+benches=${BENCHES:-render open capture}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$build/bench/bench_open" --write-report 1000000 "$tmp/r1m.ktsnap"
+case " $benches " in *" open "*)
+  "$build/bench/bench_open" --write-report 1000000 "$tmp/r1m.ktsnap" ;;
+esac
 for r in $(seq 1 "$rounds"); do
-  for b in render open; do
+  for b in $benches; do
     echo "load before: $(cat /proc/loadavg)" > "$out/$b-$r.txt"
     "$build/bench/bench_$b" "${flags[@]}" >> "$out/$b-$r.txt" 2>&1
     echo "load after: $(cat /proc/loadavg)" >> "$out/$b-$r.txt"
   done
-  echo "load before: $(cat /proc/loadavg)" > "$out/first-open-$r.txt"
-  for i in 1 2 3; do "$build/bench/bench_open" --first-open "$tmp/r1m.ktsnap" >> "$out/first-open-$r.txt"; done
+  case " $benches " in *" open "*)
+    echo "load before: $(cat /proc/loadavg)" > "$out/first-open-$r.txt"
+    for i in 1 2 3; do "$build/bench/bench_open" --first-open "$tmp/r1m.ktsnap" >> "$out/first-open-$r.txt"; done ;;
+  esac
 done
-grep -h -E "^(load|real|cpu|budget|steady|first)" "$out"/*.txt || true
+grep -h -E "^(load|real|cpu|budget|steady|first|check)" "$out"/*.txt || true
