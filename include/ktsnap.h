@@ -924,6 +924,16 @@ KTSNAP_API ktsnap_status ktsnap_builder_add_region(ktsnap_builder *builder, uint
 KTSNAP_API ktsnap_status ktsnap_builder_set_stats_json(ktsnap_builder *builder, const char *json,
                                                        size_t len) KTSNAP_NOEXCEPT;
 
+/**
+ * Records the kernel addresses of the maps the attached scheduler uses
+ * (count values; `kvas` may be NULL when count is 0), replacing any earlier
+ * list. ktsnap_snapshot_active() then admits only the maps with those
+ * addresses (an empty list: every map of the active scheduler). Copied.
+ * Errors: KTSNAP_E_INVALID.
+ */
+KTSNAP_API ktsnap_status ktsnap_builder_set_active_map_kvas(ktsnap_builder *builder, const uint64_t *kvas,
+                                                            size_t count) KTSNAP_NOEXCEPT;
+
 /* ktsnap_metadata.flags */
 #define KTSNAP_METADATA_HAS_STEP_INDEX 0x1u /**< step_index is meaningful */
 #define KTSNAP_METADATA_PLACEHOLDER 0x2u    /**< a placeholder report */
@@ -1201,9 +1211,11 @@ KTSNAP_API int64_t ktsnap_pick_max_counter(const ktsnap_var_candidate *candidate
 
 /**
  * Every copy of global `name` in this view, one of them chosen by `picker`
- * (called once, also with count 0). Errors: PROJECTION_FAILED when the
- * picker chooses none or returns an index past the end; KTSNAP_E_INVALID
- * for a NULL picker.
+ * (called once when there is at least one copy). Errors: VAR_NOT_FOUND
+ * when there is no copy (alternatives: the global-section maps);
+ * PROJECTION_FAILED when the picker chooses none or returns an index past
+ * the end; KTSNAP_E_INVALID for a NULL picker. A failure inside the picker
+ * (a ktsnap call it made) does not become this call's error.
  */
 KTSNAP_API ktsnap_status ktsnap_snapshot_live_var_via(ktsnap_value *out, const ktsnap_snapshot *snap, const char *name,
                                                       ktsnap_var_picker picker, void *user_data) KTSNAP_NOEXCEPT;
@@ -1229,8 +1241,10 @@ KTSNAP_API int64_t ktsnap_pick_max_sum(const ktsnap_var_row *rows, size_t count,
  * Several globals read from one copy: the maps holding all of `names`
  * become rows, `picker` chooses one, and its values go to out[0..count) in
  * the order of `names`; *map_out (may be NULL) gets the chosen map.
- * Errors: PROJECTION_FAILED (no name, no map holds them all, or the picker
- * chose none), KTSNAP_E_INVALID for NULL arguments.
+ * Errors: VAR_NOT_FOUND when no map holds them all (requested lists the
+ * names, alternatives the global-section maps); PROJECTION_FAILED when
+ * `count` is 0 or the picker chooses none; KTSNAP_E_INVALID for NULL
+ * arguments.
  */
 KTSNAP_API ktsnap_status ktsnap_snapshot_live_vars_via(ktsnap_value *out, const ktsnap_map **map_out,
                                                        const ktsnap_snapshot *snap, const char *const *names,
@@ -1313,7 +1327,9 @@ KTSNAP_API ktsnap_status ktsnap_value_read_bool_array(bool *out, size_t cap, siz
  * errors of ktsnap_value_walk().
  *
  * ktsnap_entry_key() walks the key side (the CPU does not matter). A
- * per-CPU array's key is its u32 index.
+ * per-CPU array's key is its u32 index. A single-value source (a global
+ * section, a one-entry array, a struct_ops map) has no key: KTSNAP_E_TYPE
+ * with kind TYPE_MISMATCH.
  */
 KTSNAP_API ktsnap_status ktsnap_entry_get(ktsnap_value *out, const ktsnap_map *map, uint64_t pos, uint32_t cpu,
                                           const char *path) KTSNAP_NOEXCEPT;
@@ -1358,7 +1374,10 @@ KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_f64(double *out, const ktsnap_map 
  * address) but not cross one.
  *
  * Per-CPU maps: value-side paths read the slot of the CPU given to each
- * call; a slot that was not captured makes every test that reads it false.
+ * call (one CPU per call, below ktsnap_map_nr_cpus(); KTSNAP_NO_CPU and
+ * larger numbers are KTSNAP_E_RANGE: loop over the CPUs for "any CPU"); a
+ * slot that was not captured makes every test that reads it false. For
+ * other maps the CPU is ignored.
  */
 typedef struct ktsnap_query ktsnap_query;
 
@@ -1456,9 +1475,12 @@ KTSNAP_API ktsnap_status ktsnap_column_f64(double *out, size_t cap, int32_t *sta
 
 /*
  * The per-CPU aggregate `op` of `path` for every entry of a per-CPU map at
- * once (rules of ktsnap_entry_cpu_agg_*): out[i] is entry i's result, 0
- * when it failed; per-entry statuses as for columns (KTSNAP_E_NOTFOUND: no
- * slot of that entry was captured).
+ * once (the combining rules of ktsnap_entry_cpu_agg_*): out[i] is entry
+ * i's result, 0 when it failed; per-entry statuses as for columns
+ * (KTSNAP_E_NOTFOUND: no slot of that entry was captured). `path` has the
+ * query path syntax, as for columns: `value` is the whole slot and "" is
+ * KTSNAP_E_INVALID (the one-entry form uses the view walker, where "" is
+ * the whole slot).
  */
 KTSNAP_API ktsnap_status ktsnap_cpu_agg_u64(uint64_t *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
                                             const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;

@@ -189,6 +189,17 @@ KTSNAP_API ktsnap_status ktsnap_builder_set_stats_json(ktsnap_builder* builder, 
   });
 }
 
+KTSNAP_API ktsnap_status ktsnap_builder_set_active_map_kvas(ktsnap_builder* builder, const uint64_t* kvas,
+                                                            size_t count) noexcept {
+  static constexpr const char* fn = "ktsnap_builder_set_active_map_kvas";
+  return guard(fn, [&]() -> ktsnap_status {
+    if (ktsnap_status st = usable(fn, builder); st != KTSNAP_OK) return st;
+    if (kvas == nullptr && count != 0) return null_arg(fn, "kvas");
+    builder->builder.set_active_map_kvas(std::span<const uint64_t>(kvas, kvas ? count : 0));
+    return KTSNAP_OK;
+  });
+}
+
 KTSNAP_API ktsnap_status ktsnap_builder_set_metadata(ktsnap_builder* builder, const ktsnap_metadata* md) noexcept {
   static constexpr const char* fn = "ktsnap_builder_set_metadata";
   return guard(fn, [&]() -> ktsnap_status {

@@ -470,6 +470,7 @@ KTSNAP_API ktsnap_status ktsnap_snapshot_live_var_via(ktsnap_value* out, const k
     VarPicker p = [&](std::span<const VarCandidate> cs) -> std::optional<size_t> {
       std::vector<ktsnap_var_candidate> cc = c_candidates(owner, cs);
       int64_t r = picker(cc.data(), cc.size(), user_data);
+      clear_error();  // a ktsnap call the picker made must not leak out as this call's error
       if (r < 0) return std::nullopt;
       return static_cast<size_t>(r);
     };
@@ -511,6 +512,7 @@ KTSNAP_API ktsnap_status ktsnap_snapshot_live_vars_via(ktsnap_value* out, const 
         cr[i] = ktsnap_var_row{row_maps[i], values[i].data(), values[i].size()};
       }
       int64_t r = picker(cr.data(), cr.size(), user_data);
+      clear_error();  // a ktsnap call the picker made must not leak out as this call's error
       if (r < 0) return std::nullopt;
       chosen = static_cast<size_t>(r);
       return chosen;

@@ -837,3 +837,41 @@ TEST(ViewSnapshot, PickersThatCallBackIntoTheLibraryAndChooseNone) {
   EXPECT_EQ(m, nullptr);
   EXPECT_EQ(ktsnap_value_kind(&v), KTSNAP_KIND_INVALID);
 }
+
+TEST(ViewSnapshot, PickersThatCallBackIntoTheLibraryAndChoose) {
+  // A picker's failing ktsnap call must not become the outer call's error
+  // when the outer call succeeds.
+  ReportPtr r = two_sched();
+  SnapPtr s = snapshot(r.get());
+  ktsnap_value v{};
+  int64_t pick = 1;
+  VIEW_OK(ktsnap_snapshot_live_var_via(&v, s.get(), "kt_nr_events", failing_call_then, &pick));
+  uint64_t u = 0;
+  VIEW_OK(ktsnap_value_read_u64(&u, &v, ""));
+  EXPECT_EQ(u, 20u);
+
+  const char* names[] = {"kt_nr_events"};
+  const ktsnap_map* m = nullptr;
+  pick = 0;
+  VIEW_OK(ktsnap_snapshot_live_vars_via(&v, &m, s.get(), names, 1, failing_row_call_then, &pick));
+  ASSERT_NE(m, nullptr);
+  EXPECT_STREQ(ktsnap_map_name(m), "sched_a.bss");
+  VIEW_OK(ktsnap_value_read_u64(&u, &v, ""));
+  EXPECT_EQ(u, 10u);
+}
+
+TEST(ViewSnapshot, BuilderActiveMapKvasBadInput) {
+  ktsnap_builder* b = nullptr;
+  ASSERT_EQ(ktsnap_builder_new(&b, nullptr), KTSNAP_OK) << ktsnap_last_error();
+  BuilderPtr owned(b);
+  EXPECT_EQ(ktsnap_builder_set_active_map_kvas(nullptr, nullptr, 0), KTSNAP_E_INVALID);
+  EXPECT_EQ(ktsnap_builder_set_active_map_kvas(b, nullptr, 2), KTSNAP_E_INVALID);
+  EXPECT_NE(std::string(ktsnap_last_error()).find("kvas"), std::string::npos) << ktsnap_last_error();
+  EXPECT_EQ(ktsnap_builder_set_active_map_kvas(b, nullptr, 0), KTSNAP_OK) << ktsnap_last_error();
+  const uint64_t k[2] = {0x1000, 0x2000};
+  EXPECT_EQ(ktsnap_builder_set_active_map_kvas(b, k, 2), KTSNAP_OK) << ktsnap_last_error();
+  ktsnap_report* rep = nullptr;
+  ASSERT_EQ(ktsnap_builder_finish(&rep, b), KTSNAP_OK) << ktsnap_last_error();
+  ReportPtr r(rep);
+  EXPECT_EQ(ktsnap_builder_set_active_map_kvas(b, k, 2), KTSNAP_E_INVALID);  // finished
+}

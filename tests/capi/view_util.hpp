@@ -631,6 +631,10 @@ class CBuilder {
   void metadata(const ktsnap_metadata& md) {
     EXPECT_EQ(ktsnap_builder_set_metadata(b_.get(), &md), KTSNAP_OK) << ktsnap_last_error();
   }
+  void active_kvas(const std::vector<uint64_t>& kvas) {
+    EXPECT_EQ(ktsnap_builder_set_active_map_kvas(b_.get(), kvas.data(), kvas.size()), KTSNAP_OK)
+        << ktsnap_last_error();
+  }
   ReportPtr finish() {
     ktsnap_report* r = nullptr;
     EXPECT_EQ(ktsnap_builder_finish(&r, b_.get()), KTSNAP_OK) << ktsnap_last_error();
@@ -640,81 +644,6 @@ class CBuilder {
  private:
   BuilderPtr b_;
 };
-
-// The report's bytes with Report.active_map_kvas set to `kvas`.
-//
-// The C builder has no way to record the walker's KVA whitelist, so this
-// edits the serialized report (docs/FORMAT.md, schema/report.fbs): a new
-// root table that copies the old one's fields, plus the kvas vector, is
-// put in front of the untouched old buffer. Offsets of the copied fields
-// are rebased; everything else keeps its relative offsets and 8-byte
-// alignment. Every read is bounds-checked; returns an empty vector when the
-// input does not look like a report.
-inline std::vector<uint8_t> with_active_kvas(const std::vector<uint8_t>& b, const std::vector<uint64_t>& kvas) {
-  constexpr uint32_t kSlots = 10;  // Report fields: major, minor, metadata .. active_map_kvas (slot 9)
-  constexpr uint32_t kKvaSlot = 9;
-  uint32_t root = 0;
-  if (!load(b, 0, root) || b.size() < 8 || std::memcmp(b.data() + 4, "KTSN", 4) != 0) return {};
-  int32_t soff = 0;
-  if (!load(b, root, soff)) return {};
-  int64_t vt = int64_t(root) - soff;
-  uint16_t vt_size = 0, t_size = 0;
-  if (vt < 0 || !load(b, uint64_t(vt), vt_size) || !load(b, uint64_t(vt) + 2, t_size)) return {};
-  if (vt_size < 4 || uint64_t(vt) + vt_size > b.size() || uint64_t(root) + t_size > b.size()) return {};
-  uint16_t field[kSlots] = {};
-  for (uint32_t i = 0; i < kSlots && 4 + 2 * i + 2 <= vt_size; i++) load(b, uint64_t(vt) + 4 + 2 * i, field[i]);
-  // New layout: [root][KTSN][vtable 24 B][table 40 B][pad][kvas: u32 len @ 76, u64s @ 80][pad to 16]
-  const uint32_t nv = 8, nt = 32, vlen_at = 76, velem = 80;
-  const uint16_t new_off[kSlots] = {4, 6, 8, 12, 16, 20, 24, 28, 32, 36};
-  uint64_t shift = (velem + 8 * kvas.size() + 15) / 16 * 16;
-  std::vector<uint8_t> out(shift + b.size(), 0);
-  std::memcpy(out.data() + shift, b.data(), b.size());
-  auto w32 = [&](uint64_t at, uint32_t v) { std::memcpy(out.data() + at, &v, 4); };
-  auto w16 = [&](uint64_t at, uint16_t v) { std::memcpy(out.data() + at, &v, 2); };
-  w32(0, nt);
-  std::memcpy(out.data() + 4, "KTSN", 4);
-  w16(nv, 4 + 2 * kSlots);
-  w16(nv + 2, 40);
-  w32(nt, uint32_t(nt - nv));  // soffset: table - vtable
-  for (uint32_t i = 0; i < kSlots; i++) {
-    bool present = field[i] != 0 || i == kKvaSlot;
-    w16(nv + 4 + 2 * i, present ? new_off[i] : 0);
-    if (!present) continue;
-    uint64_t at = nt + new_off[i];
-    if (i < 2) {  // u16 scalars
-      uint16_t v = 0;
-      if (!load(b, uint64_t(root) + field[i], v)) return {};
-      w16(at, v);
-    } else if (i == kKvaSlot) {
-      w32(at, uint32_t(vlen_at - at));
-    } else {  // uoffset fields: rebase onto the shifted buffer
-      uint32_t rel = 0;
-      if (!load(b, uint64_t(root) + field[i], rel)) return {};
-      uint64_t target = shift + uint64_t(root) + field[i] + rel;
-      if (target >= out.size()) return {};
-      w32(at, uint32_t(target - at));
-    }
-  }
-  w32(vlen_at, uint32_t(kvas.size()));
-  if (!kvas.empty()) std::memcpy(out.data() + velem, kvas.data(), 8 * kvas.size());
-  return out;
-}
-
-// Opens report bytes (copied: the caller's vector may go away).
-inline ReportPtr open_bytes(const std::vector<uint8_t>& bytes) {
-  ktsnap_open_opts o = KTSNAP_OPEN_OPTS_INIT;
-  o.flags = KTSNAP_OPEN_COPY;
-  ktsnap_report* r = nullptr;
-  EXPECT_EQ(ktsnap_report_open_memory(&r, bytes.data(), bytes.size(), &o), KTSNAP_OK) << ktsnap_last_error();
-  return ReportPtr(r);
-}
-
-inline std::vector<uint8_t> report_bytes(const ktsnap_report* r) {
-  size_t n = 0;
-  const void* p = ktsnap_report_bytes(r, &n);
-  if (p == nullptr) return {};
-  return std::vector<uint8_t>(static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
-}
 
 // ---- the kinds fixture's BTF --------------------------------------------------------
 
@@ -985,11 +914,8 @@ inline ReportPtr two_sched(const TwoOpts& o = TwoOpts()) {
   }
   if (o.dup_a_bss) b.map(k.section_desc("sched_a.bss", k.bss, kva(kA9), bi), key0, k.bss_value(30, 3, -3));
   if (!o.stats.empty()) b.stats(o.stats);
-  ReportPtr r = b.finish();
-  if (o.kvas.empty() || !r) return r;
-  std::vector<uint8_t> patched = with_active_kvas(report_bytes(r.get()), o.kvas);
-  EXPECT_FALSE(patched.empty());
-  return open_bytes(patched);
+  if (!o.kvas.empty()) b.active_kvas(o.kvas);
+  return b.finish();
 }
 
 // Every map name of a report (capture order).
