@@ -1585,13 +1585,15 @@ struct bpf_object;
 typedef struct ktsnap_capture_opts {
   size_t sz;                         /**< sizeof as the caller knows it */
   const uint32_t *map_ids;           /**< map ids (map_id_count of them) */
-  size_t map_id_count;
+  size_t map_id_count;               /**< number of map_ids */
   const char *const *pinned_paths;   /**< bpffs paths of pinned maps */
-  size_t pinned_path_count;
+  size_t pinned_path_count;          /**< number of pinned_paths */
   const uint32_t *prog_ids;          /**< every map each program uses */
-  size_t prog_id_count;
-  const char *name_prefix;           /**< every map whose name starts with it; NULL = none */
-  const struct bpf_object *object;   /**< every map of a loaded libbpf object; NULL = none */
+  size_t prog_id_count;              /**< number of prog_ids */
+  const char *name_prefix;           /**< every map whose name starts with it; NULL or "" = none */
+  const struct bpf_object *object;   /**< every created map of a loaded libbpf object; NULL = none.
+                                          Read with the libbpf libktsnap links (bpf_object__for_each_map):
+                                          the object must come from an ABI-compatible libbpf */
   const char *tag;                   /**< report tag; NULL = "" */
   const char *active_scheduler;      /**< object to mark active; NULL = from struct_ops_map_id, else none */
   uint64_t deadline_ns;              /**< whole-capture deadline; 0 = none */
@@ -1631,31 +1633,38 @@ typedef struct ktsnap_capture_stats {
 } ktsnap_capture_stats;
 
 /**
- * Reads the selected kernel maps into a new report (owned). Maps whose type
- * cannot be enumerated become excluded maps with a reason; a map that fails
- * part-way keeps what was read, with the error on the map
- * (ktsnap_map_error()). Errors of the call: KTSNAP_E_INVALID (nothing
- * selected, bad options), KTSNAP_E_NOTFOUND (an id or path that does not
- * exist), KTSNAP_E_PERM (no permission to use bpf(): needs root or
- * CAP_BPF + CAP_SYS_ADMIN), KTSNAP_E_TYPE (a pinned path that is not a map),
- * KTSNAP_E_IO. `stats` may be NULL.
+ * Reads the selected kernel maps into a new report (owned; free it with
+ * ktsnap_report_free()). Maps whose type cannot be enumerated become
+ * excluded maps with a reason (ktsnap_capture_excluded_reason()); a map that
+ * fails part-way keeps what was read, with the error on the map
+ * (ktsnap_map_error(); "deadline exceeded" for maps the deadline stopped).
+ * Kernel BTF is stored once per BTF object; maps are grouped into
+ * schedulers by BTF and object name. Errors of the call, *out NULL:
+ * KTSNAP_E_INVALID (nothing selected, bad options), KTSNAP_E_NOTFOUND (a map
+ * id, program id, struct_ops map id or path that does not exist; a map
+ * deleted before it was opened counts as such), KTSNAP_E_PERM (no
+ * permission to use bpf(): needs root or CAP_BPF + CAP_SYS_ADMIN),
+ * KTSNAP_E_TYPE (a pinned path that is not a map, a struct_ops_map_id that
+ * is not a struct_ops map), KTSNAP_E_IO. `stats` may be NULL; it is
+ * filled on success and zeroed or partly filled on failure.
+ * Thread-safe: concurrent captures share nothing.
  */
 KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report **out, const ktsnap_capture_opts *opts,
                                         ktsnap_capture_stats *stats) KTSNAP_NOEXCEPT;
 
 /** One kernel map, as ktsnap_kernel_maps() lists it. Strings are owned by the list. */
 typedef struct ktsnap_kernel_map {
-  uint32_t id;
+  uint32_t id;               /**< map id */
   uint32_t type;             /**< BPF_MAP_TYPE_* */
-  uint32_t key_size;
-  uint32_t value_size;
-  uint32_t max_entries;
-  uint32_t map_flags;
+  uint32_t key_size;         /**< bytes */
+  uint32_t value_size;       /**< bytes (one CPU's slot for per-CPU maps) */
+  uint32_t max_entries;      /**< as created */
+  uint32_t map_flags;        /**< BPF_F_* flags as created */
   uint32_t btf_id;           /**< 0 without BTF */
   uint32_t _reserved;        /**< 0 */
   int64_t entries;           /**< entries now (capped by count_limit); -1 when not countable */
   const char *type_name;     /**< "hash", "percpu_array", ... */
-  const char *name;
+  const char *name;          /**< the map's name (at most 15 characters) */
   const char *key_type;      /**< type name from BTF; "" without BTF */
   const char *value_type;    /**< type name from BTF; "" without BTF */
 } ktsnap_kernel_map;

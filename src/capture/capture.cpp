@@ -7,9 +7,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +88,23 @@ struct BtfFree {
 };
 using BtfPtr = std::unique_ptr<struct btf, BtfFree>;
 
+// True when kernel BTF `id` belongs to a module (kernel BTF not named
+// vmlinux); program BTF and vmlinux stand alone.
+bool is_module_btf(uint32_t id) {
+  int fd = bpf_btf_get_fd_by_id(id);
+  if (fd < 0) return false;
+  char name[64] = {};
+  bpf_btf_info info;
+  std::memset(&info, 0, sizeof info);
+  info.name = reinterpret_cast<uintptr_t>(name);
+  info.name_len = sizeof name;
+  uint32_t len = sizeof info;
+  bool ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0;
+  ::close(fd);
+  name[sizeof name - 1] = '\0';
+  return ok && info.kernel_btf && std::strcmp(name, "vmlinux") != 0;
+}
+
 // Kernel BTF objects added to the report, each once.
 class KernelBtfs {
  public:
@@ -96,16 +115,17 @@ class KernelBtfs {
     if (id == 0) return -1;
     if (auto it = by_id_.find(id); it != by_id_.end()) return it->second;
     int32_t idx = -1;
-    BtfPtr b(btf__load_from_kernel_by_id(id));
-    if (b) {
-      idx = add(b.get(), -1);
-    } else {
-      // Module BTF is split on vmlinux.
+    if (is_module_btf(id)) {
+      // A module's BTF is split on vmlinux: stored as the split part, on
+      // the vmlinux blob as its base.
       int32_t base = vmlinux();
       if (base >= 0) {
         BtfPtr s(btf__load_from_kernel_by_id_split(id, vmlinux_.get()));
         if (s) idx = add(s.get(), base);
       }
+    } else {
+      BtfPtr b(btf__load_from_kernel_by_id(id));
+      if (b) idx = add(b.get(), -1);
     }
     by_id_[id] = idx;
     return idx;

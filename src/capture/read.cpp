@@ -60,6 +60,16 @@ void note_cap(ReadResult& out, const bpf_map_info& info, uint64_t stride, const 
 }
 
 bool grow(ReadResult& out, uint64_t entries, uint32_t key_size, uint64_t stride) {
+  // Sizes come from the kernel: never trust their product. A batch may
+  // reach past the per-map limit (it is cut afterwards), but not far.
+  uint64_t kb = 0, vb = 0;
+  if (__builtin_mul_overflow(entries, uint64_t(key_size), &kb) || __builtin_mul_overflow(entries, stride, &vb) ||
+      kb + vb > 2 * kMapByteLimit) {
+    set_error(out, "reading " + std::to_string(entries) + " entries of " + std::to_string(key_size) + " + " +
+                       std::to_string(stride) + " bytes would pass the per-map limit of " +
+                       std::to_string(kMapByteLimit >> 20) + " MiB; kept " + std::to_string(out.count) + " entries");
+    return false;
+  }
   if (!out.keys.reserve(std::max<uint64_t>(entries * key_size, 1)) ||
       !out.values.reserve(std::max<uint64_t>(entries * stride, 1))) {
     set_error(out, "out of memory after " + std::to_string(out.count) + " entries");
@@ -191,9 +201,10 @@ bool read_mmap(int fd, const bpf_map_info& info, const ReadContext& ctx, ReadRes
   const uint64_t cap = entry_cap(info, info.value_size, ctx);
   uint64_t n = std::min<uint64_t>(info.max_entries, cap);
   long page = ::sysconf(_SC_PAGESIZE);
-  uint64_t len = elem * info.max_entries;
+  uint64_t len = 0;
+  if (__builtin_mul_overflow(elem, uint64_t(info.max_entries), &len) || len == 0 || len > kMapByteLimit * 4)
+    return false;  // the syscall path applies the limits
   len = (len + uint64_t(page) - 1) / uint64_t(page) * uint64_t(page);
-  if (len == 0 || len > kMapByteLimit * 4) return false;
   void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return false;  // fall back to the syscalls
   if (!grow(out, n, 4, info.value_size)) {
