@@ -247,19 +247,7 @@ KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report** out, ktsnap_build
     auto built = builder->builder.finish();
     if (!built.ok()) return fail(built.error());
     // The report owns the bytes: no copy, freed with the report.
-    auto owner = std::make_shared<std::vector<uint8_t>>(std::move(built).value());
-    const void* data = owner->data();
-    size_t size = owner->size();
-    auto r = Report::open_shared(std::shared_ptr<const void>(owner, owner.get()), data, size);
-    if (!r.ok()) {
-      Error e = r.take_error();
-      // finish() promises a buffer that opens; anything else is our bug.
-      e.message = "the built report does not open: " + e.message;
-      if (e.code == Code::Format) e.code = Code::Internal;
-      return fail(e);
-    }
-    *out = wrap_report(std::move(r).value());
-    return KTSNAP_OK;
+    return wrap_built(std::move(built).value(), "built", out);
   });
 }
 

@@ -125,18 +125,7 @@ KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report** out, const ktsnap_captur
     auto built = capture::capture(sel, copt, &s);
     if (stats) fill_stats(stats, s);
     if (!built.ok()) return fail(built.error());
-    auto owner = std::make_shared<std::vector<uint8_t>>(std::move(built).value());
-    const void* data = owner->data();
-    size_t size = owner->size();
-    auto r = Report::open_shared(std::shared_ptr<const void>(owner, owner.get()), data, size);
-    if (!r.ok()) {
-      Error e = r.take_error();
-      e.message = "the captured report does not open: " + e.message;
-      if (e.code == Code::Format) e.code = Code::Internal;
-      return fail(e);
-    }
-    *out = wrap_report(std::move(r).value());
-    return KTSNAP_OK;
+    return wrap_built(std::move(built).value(), "captured", out);
   });
 }
 
