@@ -1,13 +1,19 @@
 // See bpftool_compare.hpp.
 #include "bpftool_compare.hpp"
 
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string_view>
 #include <utility>
+
+#include "value/render.hpp"
 
 namespace ktsnap::e2e {
 
@@ -377,6 +383,161 @@ void compare(element peer, element ours, const std::string& path, Tally& t) {
     case element_type::NULL_VALUE:
       return t.fail(path, "bpftool null for our " + to_json(ours));
   }
+}
+
+// See bpftool_compare.hpp.
+void agree_map(const Report& r, const MapInfo& m, uint32_t ncpus, Tally& total) {
+  simdjson::dom::parser peer_parser, our_parser;
+  Tally t;
+  std::string ours_json;
+  auto rs = render_map_json(r, m, ours_json);
+  ASSERT_TRUE(rs.ok()) << m.name << ": " << rs.error().message;
+  element ours;
+  ASSERT_EQ(our_parser.parse(ours_json).get(ours), simdjson::SUCCESS) << "our JSON does not parse: " << ours_json;
+
+  int st = 0;
+  std::string cmd = "bpftool map dump id " + std::to_string(m.map_id) + " -j 2>&1";
+  std::string peer_json = run_cmd(cmd, &st);
+  ASSERT_EQ(st, 0) << cmd << ": " << peer_json;
+  uint64_t repairs = 0;
+  peer_json = repair_bpftool_json(std::move(peer_json), &repairs);
+  element peer;
+  ASSERT_EQ(peer_parser.parse(peer_json).get(peer), simdjson::SUCCESS) << "bpftool JSON does not parse: " << peer_json;
+  if (std::getenv("KTSNAP_E2E_DUMP")) {
+    std::fprintf(stderr, "---- %.*s bpftool:\n%s\n---- ours:\n%s\n", int(m.name.size()), m.name.data(),
+                 peer_json.c_str(), ours_json.c_str());
+  }
+  simdjson::dom::array pentries;
+  ASSERT_EQ(peer.get_array().get(pentries), simdjson::SUCCESS);
+  ASSERT_EQ(pentries.size(), m.entry_count) << m.name << ": bpftool and the report hold different entry counts";
+
+  // Index our entries by the raw key bytes (hex) so the order does not matter.
+  std::map<std::string, element> ours_by_key;
+  std::string_view list_name;
+  element single;
+  bool is_single = false;
+  if (m.map_type == BPF_MAP_TYPE_HASH || m.map_type == BPF_MAP_TYPE_LRU_HASH)
+    list_name = "entries";
+  else if (m.map_type == BPF_MAP_TYPE_PERCPU_HASH || m.map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+    list_name = "percpu_hash_entries";
+  else if (m.map_type == BPF_MAP_TYPE_PERCPU_ARRAY)
+    list_name = "percpu_entries";
+  else if (m.map_type == BPF_MAP_TYPE_ARRAY && m.max_entries > 1)
+    list_name = "array_entries";
+  else if (m.map_type == BPF_MAP_TYPE_ARRAY)
+    is_single = true;
+  else
+    FAIL() << "unexpected map type " << m.map_type << " in the fixture";
+
+  if (is_single) {
+    ASSERT_EQ(ours["value"].get(single), simdjson::SUCCESS) << m.name << ": no value in " << ours_json;
+  } else {
+    element list;
+    ASSERT_EQ(ours[list_name].get(list), simdjson::SUCCESS) << m.name << ": no " << list_name << " in " << ours_json;
+    for (element e : list.get_array()) {
+      std::string kh;
+      std::string_view khv;
+      uint64_t idx;
+      if (e["key_hex"].get(khv) == simdjson::SUCCESS) {
+        kh = khv;
+      } else if (e["key"].get_uint64().get(idx) == simdjson::SUCCESS) {
+        uint32_t k32 = static_cast<uint32_t>(idx);
+        kh = hex_bytes(reinterpret_cast<const uint8_t*>(&k32), 4);
+      } else {
+        FAIL() << m.name << ": our entry has neither key_hex nor an index key: " << to_json(e);
+      }
+      ours_by_key.emplace(kh, e);
+    }
+    ASSERT_EQ(ours_by_key.size(), m.entry_count) << m.name;
+  }
+
+  for (element pe : pentries) {
+    std::string kh = bpftool_hex(pe["key"].value());
+    std::string path = std::string(m.name) + "[" + kh + "]";
+    element formatted;
+    ASSERT_EQ(pe["formatted"].get(formatted), simdjson::SUCCESS)
+        << m.name << ": bpftool printed no formatted value (no BTF?): " << to_json(pe);
+    element oe;
+    if (is_single) {
+      oe = single;
+    } else {
+      auto it = ours_by_key.find(kh);
+      if (it == ours_by_key.end()) {
+        t.fail(path, "key missing in our JSON");
+        continue;
+      }
+      oe = it->second;
+    }
+    t.entries++;
+    // key
+    element pk;
+    if (formatted["key"].get(pk) == simdjson::SUCCESS) {
+      element ok;
+      uint64_t pk0 = 1;
+      if (is_single && pk.get_uint64().get(pk0) == simdjson::SUCCESS) {
+        // A one-entry ARRAY that is not a global section: bpftool prints
+        // its index 0, our single-value shape leaves the index implicit.
+        t.numbers++;
+        if (pk0 != 0) t.fail(path + ".key", "bpftool key " + to_json(pk) + " of a one-entry array");
+      } else if (oe["key"].get(ok) != simdjson::SUCCESS) {
+        t.fail(path + ".key", "bpftool formats the key, ours has none");
+      } else if (ok.is_uint64() || ok.is_int64()) {
+        // array-style maps: our key is the plain index
+        uint64_t pkv = 0, okv = ok.get_uint64().value();
+        if (pk.get_uint64().get(pkv) != simdjson::SUCCESS) t.fail(path + ".key", "bpftool key " + to_json(pk));
+        t.numbers++;
+        if (pkv != okv) t.fail(path + ".key", "index differs: " + to_json(pk) + " vs " + to_json(ok));
+      } else {
+        compare(pk, ok, path + ".key", t);
+      }
+    }
+    // value(s)
+    element pv;
+    if (formatted["value"].get(pv) == simdjson::SUCCESS) {
+      element ov;
+      if (is_single)
+        ov = oe;
+      else if (oe["value"].get(ov) != simdjson::SUCCESS) {
+        t.fail(path, "bpftool formats a value, ours has none: " + to_json(oe));
+        continue;
+      }
+      compare(pv, ov, path + ".value", t);
+    } else if (formatted["values"].get(pv) == simdjson::SUCCESS) {
+      element per_cpu;
+      if (oe["per_cpu"].get(per_cpu) != simdjson::SUCCESS) {
+        t.fail(path, "bpftool prints per-CPU values, ours has no per_cpu: " + to_json(oe));
+        continue;
+      }
+      simdjson::dom::array oa = per_cpu.get_array();
+      std::vector<element> slots(oa.begin(), oa.end());
+      size_t seen = 0;
+      for (element c : pv.get_array()) {
+        uint64_t cpu = c["cpu"].get_uint64().value();
+        if (cpu >= slots.size()) {
+          t.fail(path, "bpftool cpu " + std::to_string(cpu) + " beyond our " + std::to_string(slots.size()) + " slots");
+          continue;
+        }
+        seen++;
+        compare(c["value"].value(), slots[cpu], path + ".cpu" + std::to_string(cpu), t);
+      }
+      if (seen != ncpus)
+        t.fail(path, "bpftool printed " + std::to_string(seen) + " CPUs, possible " + std::to_string(ncpus));
+    } else {
+      t.fail(path, "bpftool formatted has neither value nor values: " + to_json(formatted));
+    }
+  }
+  std::printf("[ agreement ] %-14.*s id %-5u entries %-3llu numbers %-5llu strings %-4llu bpftool-unprintable %llu\n",
+              int(m.name.size()), m.name.data(), m.map_id, (unsigned long long)t.entries, (unsigned long long)t.numbers,
+              (unsigned long long)t.strings, (unsigned long long)t.peer_unprintable);
+  EXPECT_EQ(repairs, t.peer_unprintable) << m.name << ": every repaired bpftool gap is accounted for";
+  EXPECT_TRUE(t.failures.empty()) << m.name << ": " << t.failures.size()
+                                  << " disagreements, first: " << (t.failures.empty() ? "" : t.failures.front());
+  for (auto& f : t.failures) ADD_FAILURE() << f;
+  EXPECT_GT(t.numbers, 0u) << m.name << ": no number compared";
+  total.numbers += t.numbers;
+  total.strings += t.strings;
+  total.entries += t.entries;
+  total.peer_unprintable += t.peer_unprintable;
 }
 
 }  // namespace ktsnap::e2e

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "report/report.hpp"
+
 namespace ktsnap::e2e {
 
 // Runs a shell command, returns its stdout; *status gets the exit status.
@@ -41,5 +43,11 @@ struct Tally {
 // Compares bpftool's "formatted" tree `peer` with our rendering `ours`,
 // recursively; every disagreement goes to t.failures under `path`.
 void compare(simdjson::dom::element peer, simdjson::dom::element ours, const std::string& path, Tally& t);
+
+// Renders map `m` of report `r` with render_map_json and compares every
+// entry with `bpftool map dump id N -j` taken now (the caller must not
+// change the kernel map in between); `ncpus` is the possible-CPU count.
+// Failures are gtest failures; the map's counts are added to `total`.
+void agree_map(const Report& r, const MapInfo& m, uint32_t ncpus, Tally& total);
 
 }  // namespace ktsnap::e2e
