@@ -156,10 +156,10 @@ capture::Selection select(const KMap& m) {
   return s;
 }
 
-std::vector<uint8_t> capture_or_die(const KMap& m, capture::Stats* st = nullptr) {
+ReportBuffer capture_or_die(const KMap& m, capture::Stats* st = nullptr) {
   auto r = capture::capture(select(m), capture::Options{}, st);
   if (!r.ok()) die("capture: " + r.error().message);
-  return std::move(r.value());
+  return r.value();
 }
 
 const MapInfo& the_map(const Report& r, const KMap& m) {
@@ -227,7 +227,7 @@ void check(const KMap& m) {
   if (got != m.n) die("lookup_batch read " + std::to_string(got) + " of " + std::to_string(m.n));
 
   capture::Stats st;
-  std::vector<uint8_t> buf = capture_or_die(m, &st);
+  ReportBuffer buf = capture_or_die(m, &st);
   auto rep = Report::open_memory(buf.data(), buf.size());
   if (!rep.ok()) die("open_memory of the capture: " + rep.error().message);
   const MapInfo& mi = the_map(*rep.value(), m);
@@ -298,7 +298,7 @@ void bm_capture(benchmark::State& state, const KMap* m) {
   capture::Stats st;
   size_t bytes = 0;
   for (auto _ : state) {
-    std::vector<uint8_t> buf = capture_or_die(*m, &st);
+    ReportBuffer buf = capture_or_die(*m, &st);
     bytes = buf.size();
     benchmark::DoNotOptimize(buf.data());
   }
@@ -310,7 +310,7 @@ void bm_capture(benchmark::State& state, const KMap* m) {
 void bm_capture_json(benchmark::State& state, const KMap* m) {
   std::string out;
   for (auto _ : state) {
-    std::vector<uint8_t> buf = capture_or_die(*m);
+    ReportBuffer buf = capture_or_die(*m);
     auto rep = Report::open_memory(buf.data(), buf.size());
     if (!rep.ok()) die("open_memory: " + rep.error().message);
     out.clear();
@@ -326,7 +326,7 @@ void bm_capture_values(benchmark::State& state, const KMap* m) {
   out.reserve(4096);
   uint64_t out_bytes = 0;
   for (auto _ : state) {
-    std::vector<uint8_t> buf = capture_or_die(*m);
+    ReportBuffer buf = capture_or_die(*m);
     auto rep = Report::open_memory(buf.data(), buf.size());
     if (!rep.ok()) die("open_memory: " + rep.error().message);
     const MapInfo& mi = the_map(*rep.value(), *m);
@@ -373,8 +373,10 @@ void bm_btf_load(benchmark::State& state, const KMap* m) {
 void bm_build_report(benchmark::State& state, const KMap* m) {
   const AnchorBtf& a = anchor_btf();
   size_t bytes = 0;
+  // Sized up front, as capture() sizes its builder once it has read.
+  const size_t hint = (64 << 10) + a.raw.size() + m->keys.size() + m->values.size();
   for (auto _ : state) {
-    ReportBuilder b;
+    ReportBuilder b(hint);
     auto bi = b.add_btf({a.raw.data(), a.raw.size()});
     if (!bi.ok()) die(bi.error().message);
     auto si = b.add_scheduler("anchor", bi.value(), false);
@@ -392,7 +394,7 @@ void bm_build_report(benchmark::State& state, const KMap* m) {
     s.value_type_id = a.task_value_type;
     auto mi = b.add_map(s, {m->keys.data(), m->keys.size()}, {m->values.data(), m->values.size()});
     if (!mi.ok()) die(mi.error().message);
-    auto buf = b.finish();
+    auto buf = b.finish_buffer();
     if (!buf.ok()) die(buf.error().message);
     bytes = buf.value().size();
     benchmark::DoNotOptimize(buf.value().data());
@@ -402,7 +404,7 @@ void bm_build_report(benchmark::State& state, const KMap* m) {
 
 // Breakdown: opening (verifying) a captured report, part of (c).
 void bm_open_report(benchmark::State& state, const KMap* m) {
-  std::vector<uint8_t> buf = capture_or_die(*m);
+  ReportBuffer buf = capture_or_die(*m);
   for (auto _ : state) {
     auto rep = Report::open_memory(buf.data(), buf.size());
     if (!rep.ok()) die("open_memory: " + rep.error().message);

@@ -244,10 +244,10 @@ KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report** out, ktsnap_build
     *out = nullptr;
     if (ktsnap_status st = usable(fn, builder); st != KTSNAP_OK) return st;
     builder->finished = true;
-    auto built = builder->builder.finish();
+    auto built = builder->builder.finish_buffer();
     if (!built.ok()) return fail(built.error());
     // The report owns the bytes: no copy, freed with the report.
-    return wrap_built(std::move(built).value(), "built", out);
+    return wrap_built(built.value(), "built", out);
   });
 }
 

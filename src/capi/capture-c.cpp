@@ -125,7 +125,7 @@ KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report** out, const ktsnap_captur
     auto built = capture::capture(sel, copt, &s);
     if (stats) fill_stats(stats, s);
     if (!built.ok()) return fail(built.error());
-    return wrap_built(std::move(built).value(), "captured", out);
+    return wrap_built(built.value(), "captured", out);
   });
 }
 

@@ -52,7 +52,7 @@ ktsnap_report* wrap_report(std::unique_ptr<Report> r);
 // Opens a report buffer the library just produced (builder, capture) as a
 // new handle that owns the bytes (no copy). `what` names the producer in
 // the error: such a buffer failing to open is a bug of ours (INTERNAL).
-ktsnap_status wrap_built(std::vector<uint8_t> bytes, const char* what, ktsnap_report** out);
+ktsnap_status wrap_built(const ReportBuffer& bytes, const char* what, ktsnap_report** out);
 
 // ---- the by-value cursor -------------------------------------------------
 

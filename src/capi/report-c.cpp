@@ -66,11 +66,8 @@ ktsnap_report* wrap_report(std::unique_ptr<Report> r) {
   return h.release();
 }
 
-ktsnap_status wrap_built(std::vector<uint8_t> bytes, const char* what, ktsnap_report** out) {
-  auto owner = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
-  const void* data = owner->data();
-  size_t size = owner->size();
-  auto r = Report::open_shared(std::shared_ptr<const void>(owner, owner.get()), data, size);
+ktsnap_status wrap_built(const ReportBuffer& bytes, const char* what, ktsnap_report** out) {
+  auto r = Report::open_buffer(bytes);
   if (!r.ok()) {
     Error e = r.take_error();
     e.message = std::string("the ") + what + " report does not open: " + e.message;

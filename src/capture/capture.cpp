@@ -105,43 +105,68 @@ bool is_module_btf(uint32_t id) {
   return ok && info.kernel_btf && std::strcmp(name, "vmlinux") != 0;
 }
 
-// Kernel BTF objects added to the report, each once.
+// Kernel BTF objects: each loaded once (before the report is built, so
+// their size is known) and added to the report once, on first use.
 class KernelBtfs {
  public:
-  explicit KernelBtfs(ReportBuilder& b) : b_(b) {}
-
-  // Report index of kernel BTF `id`, -1 when it cannot be loaded.
-  int32_t get(uint32_t id) {
-    if (id == 0) return -1;
-    if (auto it = by_id_.find(id); it != by_id_.end()) return it->second;
-    int32_t idx = -1;
+  // Loads kernel BTF `id` (a module's split on vmlinux); false when it
+  // cannot be loaded.
+  bool load(uint32_t id) {
+    if (id == 0) return false;
+    auto [it, fresh] = by_id_.try_emplace(id);
+    Entry& e = it->second;
+    if (!fresh) return e.btf != nullptr;
     if (is_module_btf(id)) {
       // A module's BTF is split on vmlinux: stored as the split part, on
       // the vmlinux blob as its base.
-      int32_t base = vmlinux();
-      if (base >= 0) {
-        BtfPtr s(btf__load_from_kernel_by_id_split(id, vmlinux_.get()));
-        if (s) idx = add(s.get(), base);
-      }
+      if (const Entry* vm = load_vmlinux()) e.btf.reset(btf__load_from_kernel_by_id_split(id, vm->btf.get()));
+      e.split = true;
     } else {
-      BtfPtr b(btf__load_from_kernel_by_id(id));
-      if (b) idx = add(b.get(), -1);
+      e.btf.reset(btf__load_from_kernel_by_id(id));
     }
-    by_id_[id] = idx;
-    return idx;
+    return e.btf != nullptr;
+  }
+
+  // Loads the BTF of a struct_ops map's value type: its btf_vmlinux_id
+  // when the kernel reports one (6.9+), else vmlinux.
+  void load_for_struct_ops(uint32_t btf_vmlinux_id) {
+    if (btf_vmlinux_id) load(btf_vmlinux_id);
+    else load_vmlinux();
+  }
+
+  // Raw bytes of everything loaded: what the report will store at most.
+  uint64_t raw_bytes() const {
+    uint64_t n = vmlinux_.btf ? raw(vmlinux_.btf.get()).size() : 0;
+    for (const auto& [id, e] : by_id_)
+      if (e.btf) n += raw(e.btf.get()).size();
+    return n;
+  }
+
+  // The builder the report indices below refer to.
+  void attach(ReportBuilder& b) { b_ = &b; }
+
+  // Report index of kernel BTF `id`, -1 when it cannot be loaded.
+  int32_t get(uint32_t id) {
+    if (!load(id)) return -1;
+    Entry& e = by_id_[id];
+    if (!e.added) {
+      int32_t base = e.split ? vmlinux() : -1;
+      e.idx = e.split && base < 0 ? -1 : add(e.btf.get(), base);
+      e.added = true;
+    }
+    return e.idx;
   }
 
   // vmlinux BTF (for struct_ops value types), -1 when unavailable.
   int32_t vmlinux() {
-    if (vmlinux_tried_) return vmlinux_idx_;
-    vmlinux_tried_ = true;
-    vmlinux_.reset(btf__load_vmlinux_btf());
-    if (vmlinux_) vmlinux_idx_ = add(vmlinux_.get(), -1);
-    return vmlinux_idx_;
+    if (load_vmlinux() == nullptr) return -1;
+    if (!vmlinux_.added) {
+      vmlinux_.idx = add(vmlinux_.btf.get(), -1);
+      vmlinux_.added = true;
+    }
+    return vmlinux_.idx;
   }
 
-  // The BTF holding a struct_ops map's value type: its btf_vmlinux_id when
-  // the kernel reports one (6.9+), else vmlinux.
   int32_t for_struct_ops(uint32_t btf_vmlinux_id) {
     return btf_vmlinux_id ? get(btf_vmlinux_id) : vmlinux();
   }
@@ -149,21 +174,40 @@ class KernelBtfs {
   uint32_t count() const { return added_; }
 
  private:
-  int32_t add(struct btf* b, int32_t base) {
+  struct Entry {
+    BtfPtr btf;
+    bool split = false;
+    bool added = false;
+    int32_t idx = -1;
+  };
+
+  const Entry* load_vmlinux() {
+    if (!vmlinux_tried_) {
+      vmlinux_tried_ = true;
+      vmlinux_.btf.reset(btf__load_vmlinux_btf());
+    }
+    return vmlinux_.btf ? &vmlinux_ : nullptr;
+  }
+
+  static std::span<const uint8_t> raw(const struct btf* b) {
     uint32_t size = 0;
-    const void* raw = btf__raw_data(b, &size);
-    if (raw == nullptr || size == 0) return -1;
-    auto r = b_.add_btf({static_cast<const uint8_t*>(raw), size}, base);
+    const void* p = btf__raw_data(b, &size);
+    return {static_cast<const uint8_t*>(p), p ? size : 0};
+  }
+
+  int32_t add(const struct btf* b, int32_t base) {
+    std::span<const uint8_t> bytes = raw(b);
+    if (bytes.empty()) return -1;
+    auto r = b_->add_btf(bytes, base);
     if (!r.ok()) return -1;
     if (uint32_t(r.value()) >= added_) added_ = uint32_t(r.value()) + 1;
     return r.value();
   }
 
-  ReportBuilder& b_;
-  std::map<uint32_t, int32_t> by_id_;
-  BtfPtr vmlinux_;
+  ReportBuilder* b_ = nullptr;
+  std::map<uint32_t, Entry> by_id_;
+  Entry vmlinux_;
   bool vmlinux_tried_ = false;
-  int32_t vmlinux_idx_ = -1;
   uint32_t added_ = 0;
 };
 
@@ -190,7 +234,7 @@ struct Group {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, Stats* stats) {
+Result<ReportBuffer> capture(const Selection& sel, const Options& opt, Stats* stats) {
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t wall0 = clock_ns(CLOCK_REALTIME), mono0 = clock_ns(CLOCK_MONOTONIC);
   Stats local;
@@ -201,9 +245,6 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
   auto selected = select_maps(sel);
   if (!selected.ok()) return selected.take_error();
   std::vector<Selected>& maps = selected.value();
-
-  ReportBuilder b;
-  KernelBtfs btfs(b);
 
   int ncpus = 0;
   bool need_cpus = std::any_of(maps.begin(), maps.end(),
@@ -237,6 +278,43 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
     }
     g.name = !by_global.empty() ? by_global : !by_object.empty() ? by_object : by_struct_ops;
   }
+
+  // 1. Read every map and load every BTF they need, so that the report's
+  // size is known before it is built: the builder then reserves its
+  // buffer once and copies each map's bytes exactly once.
+  ReadContext ctx;
+  ctx.cap = opt.max_entries_per_map;
+  ctx.use_mmap = opt.use_mmap;
+  ctx.has_deadline = opt.deadline.count() > 0;
+  ctx.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(opt.deadline);
+  ctx.nr_cpus = ncpus > 0 ? static_cast<uint32_t>(ncpus) : 0;
+  ctx.stats = &st;
+
+  KernelBtfs btfs;
+  std::vector<ReadResult> reads(maps.size());
+  uint64_t size_hint = 64 << 10;  // tables, names and metadata
+  for (size_t k = 0; k < maps.size(); k++) {
+    const bpf_map_info& i = maps[k].x.info;
+    if (!excluded_reason(i.type).empty()) continue;
+    if (i.type == BPF_MAP_TYPE_STRUCT_OPS) {
+      if (i.btf_vmlinux_value_type_id) btfs.load_for_struct_ops(maps[k].x.btf_vmlinux_id);
+    } else {
+      btfs.load(i.btf_id);
+    }
+    ReadResult& rr = reads[k];
+    if (map_type_is_percpu(i.type) && ncpus <= 0) {
+      rr.failed = true;
+      rr.error = "libbpf_num_possible_cpus failed: " + errno_text(ncpus < 0 ? -ncpus : EINVAL);
+    } else {
+      read_map(maps[k], ctx, rr);
+    }
+    size_hint += rr.count * (uint64_t(i.key_size) + entry_stride(i, ctx.nr_cpus)) + 64;
+  }
+  size_hint += btfs.raw_bytes();
+
+  // 2. Build the report.
+  ReportBuilder b(static_cast<size_t>(std::min<uint64_t>(size_hint, kMaxReportSize)));
+  btfs.attach(b);
   bool any_active = false;
   for (Group& g : groups) {
     if (g.name.empty()) continue;
@@ -254,16 +332,8 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
     if (!r.ok()) return r.take_error();
   }
 
-  ReadContext ctx;
-  ctx.cap = opt.max_entries_per_map;
-  ctx.use_mmap = opt.use_mmap;
-  ctx.has_deadline = opt.deadline.count() > 0;
-  ctx.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(opt.deadline);
-  ctx.nr_cpus = ncpus > 0 ? static_cast<uint32_t>(ncpus) : 0;
-  ctx.stats = &st;
-
-  for (const Selected& m : maps) {
-    const bpf_map_info& i = m.x.info;
+  for (size_t k = 0; k < maps.size(); k++) {
+    const bpf_map_info& i = maps[k].x.info;
     std::string_view why = excluded_reason(i.type);
     if (!why.empty()) {
       if (Status s = b.add_excluded(i.name, i.id, i.type, why); !s.ok()) return s.take_error();
@@ -278,11 +348,12 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
     spec.key_size = i.key_size;
     spec.value_size = i.value_size;
     spec.max_entries = i.max_entries;
+    if (map_type_is_percpu(i.type)) spec.nr_cpus = ctx.nr_cpus ? ctx.nr_cpus : 1;
     if (Group* g = i.btf_id ? group_of(i.btf_id) : nullptr) spec.scheduler_index = g->index;
     if (i.type == BPF_MAP_TYPE_STRUCT_OPS) {
       spec.vmlinux_value_type_id = i.btf_vmlinux_value_type_id;
       if (i.btf_vmlinux_value_type_id) {
-        spec.btf_index = btfs.for_struct_ops(m.x.btf_vmlinux_id);
+        spec.btf_index = btfs.for_struct_ops(maps[k].x.btf_vmlinux_id);
         spec.value_type_id = i.btf_vmlinux_value_type_id;
       }
     } else {
@@ -292,15 +363,7 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
     }
     if (spec.btf_index < 0) spec.key_type_id = spec.value_type_id = 0;
 
-    ReadResult rr;
-    if (map_type_is_percpu(i.type)) {
-      if (ncpus <= 0) {
-        rr.failed = true;
-        rr.error = "libbpf_num_possible_cpus failed: " + errno_text(ncpus < 0 ? -ncpus : EINVAL);
-      }
-      spec.nr_cpus = ncpus > 0 ? uint32_t(ncpus) : 1;
-    }
-    if (!rr.failed) read_map(m, ctx, rr);
+    ReadResult& rr = reads[k];
     if (rr.truncated) spec.flags |= kMapTruncated;
     if (spec.btf_index < 0 || spec.value_type_id == 0) spec.flags |= kMapBtfMissing;
     spec.has_error = rr.failed;
@@ -323,6 +386,8 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
     if (rr.truncated) st.maps_truncated++;
     st.entries += rr.count;
     st.bytes += keys_len + vals_len;
+    rr.keys.reset();  // the report holds the bytes now
+    rr.values.reset();
   }
 
   ReportMetadata md;
@@ -334,7 +399,7 @@ Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, S
   md.elapsed_ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
   b.set_metadata(md);
   st.btfs = btfs.count();
-  auto out = b.finish();
+  auto out = b.finish_buffer();
   st.elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0);
   return out;
 }

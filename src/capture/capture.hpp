@@ -9,7 +9,7 @@
 //   sel.prog_ids = {42};                       // every map program 42 uses
 //   capture::Options opt;
 //   opt.max_entries_per_map = 100000;
-//   auto bytes = capture::capture(sel, opt);   // Result<std::vector<uint8_t>>
+//   auto bytes = capture::capture(sel, opt);   // Result<ReportBuffer>
 //
 // Reading: bpf_map_lookup_batch where the map type supports it (hash,
 // LRU hash, per-CPU hash, array, per-CPU array), growing the buffer and
@@ -81,8 +81,8 @@ struct Stats {
 };
 
 // Captures the selected maps into a finished report buffer (open it with
-// Report::open_memory or save it). `stats` may be null.
-Result<std::vector<uint8_t>> capture(const Selection& sel, const Options& opt, Stats* stats = nullptr);
+// Report::open_buffer). `stats` may be null.
+Result<ReportBuffer> capture(const Selection& sel, const Options& opt, Stats* stats = nullptr);
 
 // One kernel map as `ktsnap maps` lists it.
 struct KernelMap {

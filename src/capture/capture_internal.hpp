@@ -55,6 +55,12 @@ class Buf {
   Buf& operator=(const Buf&) = delete;
   // Makes room for `n` bytes in total; false when memory is short.
   bool reserve(size_t n);
+  // Frees the memory.
+  void reset() {
+    std::free(p_);
+    p_ = nullptr;
+    cap_ = 0;
+  }
   uint8_t* data() { return p_; }
   const uint8_t* data() const { return p_; }
   size_t capacity() const { return cap_; }

@@ -15,7 +15,8 @@ constexpr uint64_t kPayloadLimit = kMaxReportSize - (16u << 20);
 }  // namespace
 
 struct ReportBuilder::Impl {
-  flatbuffers::FlatBufferBuilder fbb{1 << 16};
+  explicit Impl(size_t size_hint) : fbb(size_hint) {}
+  flatbuffers::FlatBufferBuilder fbb;
   uint64_t payload = 0;
   bool finished = false;
 
@@ -75,7 +76,15 @@ struct ReportBuilder::Impl {
   }
 };
 
-ReportBuilder::ReportBuilder() : impl_(std::make_unique<Impl>()) {}
+namespace {
+constexpr size_t kDefaultSizeHint = 1 << 16;
+// A hint is a reservation of address space; cap it at what a report can be.
+constexpr size_t kMaxSizeHint = kMaxReportSize;
+}  // namespace
+
+ReportBuilder::ReportBuilder() : impl_(std::make_unique<Impl>(kDefaultSizeHint)) {}
+ReportBuilder::ReportBuilder(size_t size_hint)
+    : impl_(std::make_unique<Impl>(std::clamp<size_t>(size_hint, kDefaultSizeHint, kMaxSizeHint))) {}
 ReportBuilder::~ReportBuilder() = default;
 
 size_t ReportBuilder::map_count() const { return impl_->maps.size(); }
@@ -224,6 +233,12 @@ void ReportBuilder::set_metadata(const ReportMetadata& md) {
 }
 
 Result<std::vector<uint8_t>> ReportBuilder::finish() {
+  auto built = finish_buffer();
+  if (!built.ok()) return built.take_error();
+  return built.value().to_vector();
+}
+
+Result<ReportBuffer> ReportBuilder::finish_buffer() {
   Impl& I = *impl_;
   if (I.finished) return make_error(Code::Invalid, "report builder already finished");
   auto& fbb = I.fbb;
@@ -295,9 +310,16 @@ Result<std::vector<uint8_t>> ReportBuilder::finish() {
   if (I.has_stats) rb.add_stats_json(I.stats);
   rb.add_regions(vr);
   if (!vk.IsNull()) rb.add_active_map_kvas(vk);
+  // The buffer is handed over in place, at the end of the builder's
+  // allocation: an 8-byte multiple keeps its start 8-byte aligned, as a
+  // zero-copy open needs (the allocation's end is).
+  fbb.TrackMinAlign(8);
   fb::FinishReportBuffer(fbb, rb.Finish());
   I.finished = true;
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  auto detached = std::make_shared<flatbuffers::DetachedBuffer>(fbb.Release());
+  const uint8_t* data = detached->data();
+  size_t size = detached->size();
+  return ReportBuffer(std::move(detached), data, size);
 }
 
 }  // namespace v1

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "internal/status.hpp"
+#include "report/buffer.hpp"
 #include "report/report.hpp"
 
 namespace ktsnap {
@@ -54,6 +55,10 @@ struct ReportMetadata {
 class ReportBuilder {
  public:
   ReportBuilder();
+  // size_hint: bytes the finished report is expected to take. The buffer
+  // is reserved once at that size (untouched pages cost nothing), so the
+  // builder does not regrow and copy what it already holds.
+  explicit ReportBuilder(size_t size_hint);
   ~ReportBuilder();
   ReportBuilder(const ReportBuilder&) = delete;
   ReportBuilder& operator=(const ReportBuilder&) = delete;
@@ -75,8 +80,10 @@ class ReportBuilder {
   void set_active_map_kvas(std::span<const uint64_t> kvas);
 
   size_t map_count() const;
-  // Produces the buffer. The builder can be reused afterwards only by
-  // constructing a new one.
+  // Produces the report. The builder cannot be used afterwards (a new one
+  // is needed). finish_buffer() hands over the builder's own buffer;
+  // finish() copies it into a vector.
+  Result<ReportBuffer> finish_buffer();
   Result<std::vector<uint8_t>> finish();
 
   // Value stride of one entry for a map spec (0 if the spec is invalid).

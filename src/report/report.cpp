@@ -128,6 +128,10 @@ Result<std::unique_ptr<Report>> Report::open_shared(std::shared_ptr<const void> 
   return r;
 }
 
+Result<std::unique_ptr<Report>> Report::open_buffer(const ReportBuffer& buf) {
+  return open_shared(buf.owner(), buf.data(), buf.size());
+}
+
 Result<std::unique_ptr<Report>> Report::open_verified(std::unique_ptr<Report> r) {
   Status st = r->verify_and_index();
   if (!st.ok()) return st.take_error();

@@ -13,6 +13,7 @@
 
 #include "btf/btf.hpp"
 #include "internal/status.hpp"
+#include "report/buffer.hpp"
 
 namespace ktsnap::fb {
 struct Report;  // generated from schema/report.fbs
@@ -125,6 +126,8 @@ class Report {
   // unchanged while the report lives) or copies it when opts.copy.
   static Result<std::unique_ptr<Report>> open_memory(const void* data, size_t size,
                                                      const OpenOptions& opts = {});
+  // Opens a finished buffer (a builder's or a capture's), sharing it.
+  static Result<std::unique_ptr<Report>> open_buffer(const ReportBuffer& buf);
   // Takes shared ownership of the memory through `owner` (ring slots).
   static Result<std::unique_ptr<Report>> open_shared(std::shared_ptr<const void> owner,
                                                      const void* data, size_t size);

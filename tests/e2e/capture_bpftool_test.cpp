@@ -280,12 +280,12 @@ class CaptureBpftool : public ::testing::Test {
 
   // Captures `sel`, checks nothing failed, and compares every captured map
   // with bpftool. Returns the report bytes (for further checks).
-  std::vector<uint8_t> capture_and_agree(const capture::Selection& sel, size_t expect_maps, Tally& total) {
+  ReportBuffer capture_and_agree(const capture::Selection& sel, size_t expect_maps, Tally& total) {
     capture::Stats st;
     auto bytes = capture::capture(sel, capture::Options{}, &st);
     EXPECT_TRUE(bytes.ok()) << (bytes.ok() ? "" : bytes.error().message);
     if (!bytes.ok()) return {};
-    std::vector<uint8_t> buf = std::move(bytes.value());
+    ReportBuffer buf = bytes.value();
     std::printf("[ capture   ] %u maps read, %u excluded, %u failed, %llu entries, %u batch + %u elem calls, %u BTF\n",
                 st.maps_read, st.maps_excluded, st.maps_failed, (unsigned long long)st.entries, st.batch_calls,
                 st.elem_calls, st.btfs);
@@ -359,7 +359,7 @@ TEST_F(CaptureBpftool, EveryMapType) {
   bpf_map* m;
   bpf_object__for_each_map(m, obj_.get()) nmaps++;
   Tally total;
-  std::vector<uint8_t> buf = capture_and_agree(sel, nmaps, total);
+  ReportBuffer buf = capture_and_agree(sel, nmaps, total);
   if (HasFatalFailure() || buf.empty()) return;
 
   // Every supported type was captured, and struct keys with >= 3 entries.
@@ -434,7 +434,7 @@ TEST_F(CaptureBpftool, DemoObject) {
   }
   ASSERT_GT(nmaps, 0u);
   Tally total;
-  std::vector<uint8_t> buf = capture_and_agree(sel, nmaps, total);
+  ReportBuffer buf = capture_and_agree(sel, nmaps, total);
   if (HasFatalFailure() || buf.empty()) return;
   auto rep = Report::open_memory(buf.data(), buf.size());
   ASSERT_TRUE(rep.ok());

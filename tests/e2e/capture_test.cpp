@@ -98,7 +98,7 @@ uint32_t ncpus() {
 uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t(7); }
 
 struct Captured {
-  std::vector<uint8_t> bytes;
+  ReportBuffer bytes;
   std::unique_ptr<Report> report;
   Stats stats;
 };
