@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -234,15 +235,24 @@ class Selector {
   }
 
   // Every map of the machine whose name starts with `prefix` ("" = all).
+  // A non-empty prefix that matches no map is NotFound, naming a few maps
+  // that do exist.
   Status add_all(std::string_view prefix) {
-    uint32_t id = 0;
+    uint32_t id = 0, total = 0, matched = 0;
+    std::vector<std::string> others;
     for (;;) {
       if (bpf_map_get_next_id(id, &id) != 0) {
         int e = errno;
-        if (e == ENOENT) return {};
+        if (e == ENOENT) break;
         return sys_error("enumerating maps: bpf_map_get_next_id", e);
       }
-      if (seen_.count(id)) continue;
+      total++;
+      if (seen_.count(id)) {
+        // Selected before (by id, path...): counts if its name matches.
+        for (const Selected& o : out)
+          if (o.x.info.id == id && std::string_view(o.x.info.name).starts_with(prefix)) matched++;
+        continue;
+      }
       int fd = bpf_map_get_fd_by_id(id);
       if (fd < 0) {
         int e = errno;
@@ -252,13 +262,23 @@ class Selector {
       Fd owned(fd);
       MapInfoX x;
       if (int e = map_info(fd, x); e != 0) return sys_error("enumerating maps: bpf_obj_get_info_by_fd", e);
-      if (!std::string_view(x.info.name).starts_with(prefix)) continue;
+      if (!std::string_view(x.info.name).starts_with(prefix)) {
+        if (others.size() < 5 && std::find(others.begin(), others.end(), x.info.name) == others.end())
+          others.emplace_back(x.info.name);
+        continue;
+      }
+      matched++;
       seen_.insert(id);
       Selected s;
       s.fd = std::move(owned);
       s.x = x;
       out.push_back(std::move(s));
     }
+    if (prefix.empty() || matched > 0) return {};
+    std::string msg = "no map matched the name prefix \"" + std::string(prefix) + "\" (" + std::to_string(total) +
+                      " maps on this machine";
+    for (size_t i = 0; i < others.size(); i++) msg += (i == 0 ? "; some of them: " : ", ") + others[i];
+    return make_error(Code::NotFound, msg + ")");
   }
 
   Status add_object(const bpf_object* cobj) {

@@ -772,6 +772,19 @@ TEST_F(LiveCapture, NothingSelectedIsInvalid) {
   auto no = capture::capture(notops, {});
   ASSERT_FALSE(no.ok());
   EXPECT_EQ(no.error().code, Code::Type);
+  // A name prefix that matches nothing is NotFound, like an unknown id,
+  // and names some maps that exist (at least ktc_not_ops does).
+  Selection nopfx;
+  nopfx.name_prefix = "ktc_no_such_prefix_";
+  auto npx = capture::capture(nopfx, {});
+  ASSERT_FALSE(npx.ok());
+  EXPECT_EQ(npx.error().code, Code::NotFound);
+  EXPECT_NE(npx.error().message.find("\"ktc_no_such_prefix_\""), std::string::npos) << npx.error().message;
+  EXPECT_NE(npx.error().message.find("some of them: "), std::string::npos) << npx.error().message;
+  // The same prefix beside a selector that finds a map: that map, no error.
+  nopfx.map_ids = {id_of(fd.fd)};
+  auto both = capture::capture(nopfx, {});
+  EXPECT_FALSE(both.ok()) << "a selector that finds nothing is an error even beside one that does";
 }
 
 // ---- list_maps, excluded_reason --------------------------------------------
