@@ -1617,8 +1617,13 @@ typedef struct ktsnap_capture_opts {
 /** Zeroes `opts` and sets its sz (equal to KTSNAP_CAPTURE_OPTS_INIT). */
 KTSNAP_API ktsnap_status ktsnap_capture_opts_init(ktsnap_capture_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
 
-/** Counters of one capture. */
+/**
+ * Counters of one capture. The caller sets `sz` (sizeof, or
+ * KTSNAP_CAPTURE_STATS_SIZE_V1); the library writes only the fields inside
+ * it, so a caller built against an older header gets what it knows.
+ */
 typedef struct ktsnap_capture_stats {
+  size_t sz;               /**< set by the caller: sizeof or KTSNAP_CAPTURE_STATS_SIZE_V1 */
   uint32_t maps_read;      /**< maps read (with or without an error) */
   uint32_t maps_excluded;  /**< maps recorded as excluded, with a reason */
   uint32_t maps_failed;    /**< maps with an error recorded */
@@ -1632,6 +1637,16 @@ typedef struct ktsnap_capture_stats {
   uint64_t elapsed_ns;     /**< wall time of the capture */
 } ktsnap_capture_stats;
 
+/** sizeof(ktsnap_capture_stats) in the first version of the library that has it. */
+#define KTSNAP_CAPTURE_STATS_SIZE_V1 64
+
+/** Initialiser: ktsnap_capture_stats st = KTSNAP_CAPTURE_STATS_INIT; */
+#if defined(__cplusplus)
+#define KTSNAP_CAPTURE_STATS_INIT { sizeof(ktsnap_capture_stats), 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u }
+#else
+#define KTSNAP_CAPTURE_STATS_INIT { .sz = sizeof(ktsnap_capture_stats) }
+#endif
+
 /**
  * Reads the selected kernel maps into a new report (owned; free it with
  * ktsnap_report_free()). Maps whose type cannot be enumerated become
@@ -1640,13 +1655,16 @@ typedef struct ktsnap_capture_stats {
  * (ktsnap_map_error(); "deadline exceeded" for maps the deadline stopped).
  * Kernel BTF is stored once per BTF object; maps are grouped into
  * schedulers by BTF and object name. Errors of the call, *out NULL:
- * KTSNAP_E_INVALID (nothing selected, bad options), KTSNAP_E_NOTFOUND (a map
- * id, program id, struct_ops map id or path that does not exist; a map
- * deleted before it was opened counts as such), KTSNAP_E_PERM (no
+ * KTSNAP_E_INVALID (nothing selected, bad options, `stats` with sz <
+ * sizeof(size_t)), KTSNAP_E_NOTFOUND (a map id, program id, struct_ops map
+ * id or path that does not exist, a map deleted before it was opened, a
+ * name prefix no map name starts with: the message names some maps that
+ * exist), KTSNAP_E_PERM (no
  * permission to use bpf(): needs root or CAP_BPF + CAP_SYS_ADMIN),
  * KTSNAP_E_TYPE (a pinned path that is not a map, a struct_ops_map_id that
- * is not a struct_ops map), KTSNAP_E_IO. `stats` may be NULL; it is
- * filled on success and zeroed or partly filled on failure.
+ * is not a struct_ops map), KTSNAP_E_IO. `stats` may be NULL; its `sz`
+ * is set by the caller; it is filled on success and zeroed or partly
+ * filled on failure.
  * Thread-safe: concurrent captures share nothing.
  */
 KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report **out, const ktsnap_capture_opts *opts,

@@ -1,4 +1,5 @@
 // Live capture of kernel BPF maps, and the list of the kernel's maps.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -30,8 +31,12 @@ ktsnap_status bad_count(const char* fn, const char* what, size_t n) {
                                     " (at most " + std::to_string(kMaxSelectors) + ")");
 }
 
-void fill_stats(ktsnap_capture_stats* out, const capture::Stats& s) {
+// Writes the counters inside out->sz (checked by the caller).
+void fill_stats(ktsnap_capture_stats* dst, const capture::Stats& s) {
+  ktsnap_capture_stats o;
+  ktsnap_capture_stats* out = &o;
   std::memset(out, 0, sizeof *out);
+  out->sz = dst->sz;
   out->maps_read = s.maps_read;
   out->maps_excluded = s.maps_excluded;
   out->maps_failed = s.maps_failed;
@@ -42,6 +47,7 @@ void fill_stats(ktsnap_capture_stats* out, const capture::Stats& s) {
   out->batch_calls = s.batch_calls;
   out->elem_calls = s.elem_calls;
   out->elapsed_ns = s.elapsed.count() > 0 ? uint64_t(s.elapsed.count()) : 0;
+  std::memcpy(dst, &o, std::min(dst->sz, sizeof o));
 }
 
 }  // namespace
@@ -59,7 +65,12 @@ KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report** out, const ktsnap_captur
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     *out = nullptr;
-    if (stats) std::memset(stats, 0, sizeof *stats);
+    if (stats) {
+      if (stats->sz < sizeof(size_t))
+        return fail(KTSNAP_E_INVALID, std::string(fn) + ": stats->sz is " + std::to_string(stats->sz) +
+                                          "; set it to sizeof(ktsnap_capture_stats) (KTSNAP_CAPTURE_STATS_INIT)");
+      fill_stats(stats, capture::Stats{});
+    }
     if (opts == nullptr)
       return fail_parts(KTSNAP_E_INVALID, fn,
                         ": opts is NULL, so nothing is selected (set map_ids, pinned_paths, prog_ids, "

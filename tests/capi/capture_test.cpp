@@ -215,7 +215,8 @@ TEST_F(capiCaptureKernel, MapIdsValuesStatsAndTag) {
   o.tag = "capi-capture";
   o.trigger = KTSNAP_TRIGGER_WATCH;
   ktsnap_capture_stats st;
-  std::memset(&st, 0xff, sizeof st);
+  std::memset(&st, 0xff, sizeof st);  // every counter is written
+  st.sz = sizeof st;
   ktsnap_report* raw = nullptr;
   EXPECT_OK(ktsnap_capture(&raw, &o, &st));
   ReportPtr r(raw);
@@ -266,7 +267,7 @@ TEST_F(capiCaptureKernel, CapDeadlineAndNoMmapFlag) {
   o.max_entries_per_map = 7;
   o.flags = KTSNAP_CAPTURE_NO_MMAP;
   ktsnap_report* raw = nullptr;
-  ktsnap_capture_stats st;
+  ktsnap_capture_stats st = KTSNAP_CAPTURE_STATS_INIT;
   EXPECT_OK(ktsnap_capture(&raw, &o, &st));
   ReportPtr r(raw);
   const ktsnap_map* m = ktsnap_report_map_at(r.get(), 0);
@@ -336,6 +337,54 @@ TEST_F(capiCaptureKernel, PinnedPathAndNamePrefix) {
   for (size_t i = 0; i < ktsnap_report_map_count(r.get()); i++)
     found = found || ktsnap_map_id(ktsnap_report_map_at(r.get(), i)) == map_id(h.fd);
   EXPECT_TRUE(found);
+
+  // A prefix no map name starts with: NOTFOUND, naming maps that exist.
+  o.name_prefix = "ktc_capi_no_such_prefix";
+  raw = reinterpret_cast<ktsnap_report*>(0x1);
+  EXPECT_FAILS_WITH(ktsnap_capture(&raw, &o, nullptr), KTSNAP_E_NOTFOUND, "no map matched the name prefix");
+  EXPECT_EQ(raw, nullptr);
+  EXPECT_NE(std::strstr(ktsnap_last_error(), "some of them: "), nullptr) << ktsnap_last_error();
+}
+
+// The stats struct is sz-first: the library writes only what the caller's
+// sz covers, and refuses an sz that cannot hold itself.
+TEST_F(capiCaptureKernel, StatsSizeHandshake) {
+  Fd h(filled_hash("ktc_capi_stsz", 5));
+  ASSERT_GE(h.fd, 0);
+  uint32_t ids[] = {map_id(h.fd)};
+  ktsnap_capture_opts o = KTSNAP_CAPTURE_OPTS_INIT;
+  o.map_ids = ids;
+  o.map_id_count = 1;
+  ktsnap_report* raw = nullptr;
+  ktsnap_capture_stats st = KTSNAP_CAPTURE_STATS_INIT;
+  EXPECT_EQ(st.sz, sizeof st);
+  EXPECT_EQ(sizeof st, size_t(KTSNAP_CAPTURE_STATS_SIZE_V1));
+  st.sz = 0;
+  EXPECT_FAILS_WITH(ktsnap_capture(&raw, &o, &st), KTSNAP_E_INVALID, "stats->sz");
+  EXPECT_EQ(raw, nullptr);
+  st.sz = 4;
+  EXPECT_FAILS_WITH(ktsnap_capture(&raw, &o, &st), KTSNAP_E_INVALID, "stats->sz");
+  // An older caller that knows sz and maps_read only.
+  std::memset(&st, 0xab, sizeof st);
+  st.sz = offsetof(ktsnap_capture_stats, maps_excluded);
+  EXPECT_OK(ktsnap_capture(&raw, &o, &st));
+  ReportPtr r(raw);
+  EXPECT_EQ(st.sz, offsetof(ktsnap_capture_stats, maps_excluded));
+  EXPECT_EQ(st.maps_read, 1u);
+  EXPECT_EQ(st.maps_excluded, 0xababababu) << "written past the caller's sz";
+  EXPECT_EQ(st.elapsed_ns, 0xababababababababull);
+  // A newer caller with a bigger struct: the library fills what it knows.
+  struct Bigger {
+    ktsnap_capture_stats s;
+    uint64_t more;
+  } big;
+  std::memset(&big, 0xcd, sizeof big);
+  big.s.sz = sizeof big;
+  EXPECT_OK(ktsnap_capture(&raw, &o, &big.s));
+  r.reset(raw);
+  EXPECT_EQ(big.s.maps_read, 1u);
+  EXPECT_EQ(big.s.entries, 5u);
+  EXPECT_EQ(big.more, 0xcdcdcdcdcdcdcdcdull);
 }
 
 TEST_F(capiCaptureKernel, KernelMapsList) {

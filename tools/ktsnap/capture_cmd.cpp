@@ -133,7 +133,7 @@ int cmd_capture(const Args& args) {
   opts.flags = flags;
 
   ktsnap_report* rep = nullptr;
-  ktsnap_capture_stats stats{};
+  ktsnap_capture_stats stats = KTSNAP_CAPTURE_STATS_INIT;
   ktsnap_status st = ktsnap_capture(&rep, &opts, &stats);
   if (st != KTSNAP_OK) {
     bool says_root = std::strstr(ktsnap_last_error(), "root") != nullptr;

@@ -612,7 +612,7 @@ int run(const DemoArgs& a) {
   opts.object = d.obj;
   opts.tag = "ktsnap demo";
   opts.trigger = KTSNAP_TRIGGER_ON_DEMAND;
-  ktsnap_capture_stats cs{};
+  ktsnap_capture_stats cs = KTSNAP_CAPTURE_STATS_INIT;
   ktsnap_status st = ktsnap_capture(&d.captured, &opts, &cs);
   if (st != KTSNAP_OK) return report_failure_detailed(kCmd, st, "");
   std::printf("  captured %u maps live (%u excluded, %u with errors), %llu entries, %llu bytes in %.2f ms\n",
