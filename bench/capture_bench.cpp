@@ -11,13 +11,15 @@
 //   (b) capture         capture::capture selecting the map by id (raw
 //                       capture into a finished report, no rendering)
 //   (c) capture_json    (b) + Report::open_memory + render_map_json of the
-//                       whole map (keys, key_hex, value, value_hex per entry:
-//                       the content bpftool -j prints)
-//   (c2) capture_values (b) + render_value_json of every value (context)
+//                       whole map (keys, key_hex, value, value_hex per entry,
+//                       in ktstr's dump shape: twice the bytes bpftool -j
+//                       prints) (context)
+//   (c2) capture_values (b) + render_value_json of every value (the budget's
+//                       "capture plus JSON of every value")
 //   (d) bpftool         `bpftool map dump id N -j`, spawned, stdout read
 //                       through a pipe to the end
 //
-// Budgets: (b)/(a) <= 1.15 and (d)/(c) >= 20, on a 100k-entry map. The map
+// Budgets: (b)/(a) <= 1.15 and (d)/(c2) >= 20, on a 100k-entry map. The map
 // has the layout of anchor.bpf.c's task_ctxs (4-byte key, 112-byte struct
 // task_ctx), created with bpf_map_create and the object's BTF loaded into
 // the kernel, max_entries 131072 as in shared/anchors (a hash map's batch
@@ -515,14 +517,17 @@ int main(int argc, char** argv) {
           met_b = r <= 1.15;
         }
       }
-      if (d > 0 && c > 0) {
+      if (d > 0 && c2 > 0) {
+        // The budget's words: capture plus the JSON of every value (c2).
+        // The whole-map document (c) is context: key, key_hex, value and
+        // value_hex per entry, twice the bytes bpftool prints.
         std::printf(
-            "%s %5s ratio bpftool/(capture+render_map_json) %.1fx, bpftool/(capture+render_value_json) "
-            "%.1fx (budget >= 20)\n",
-            what, sz.c_str(), d / c, d / c2);
+            "%s %5s ratio bpftool/(capture+render_value_json) %.1fx (budget >= 20); "
+            "bpftool/(capture+render_map_json) %.1fx (context)\n",
+            what, sz.c_str(), d / c2, c > 0 ? d / c : -1.0);
         if (!cpu && m.n == 100000) {
           any_d = true;
-          met_d = d / c >= 20;
+          met_d = d / c2 >= 20;
         }
       }
     }
@@ -530,7 +535,7 @@ int main(int argc, char** argv) {
   if (any_b)
     std::printf("budget: raw capture <= 1.15 x lookup_batch at 100k (real time): %s\n", met_b ? "met" : "NOT MET");
   if (any_d)
-    std::printf("budget: capture + render_map_json >= 20 x faster than bpftool -j at 100k (real time): %s\n",
+    std::printf("budget: capture + JSON of every value >= 20 x faster than bpftool -j at 100k (real time): %s\n",
                 met_d ? "met" : "NOT MET");
   delete g;
   benchmark::Shutdown();
