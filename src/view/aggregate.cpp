@@ -175,10 +175,7 @@ Result<ColumnResult> all(const MapInfo& m, const ResolvedPath& p, NumTarget t, A
     Code code = aggregate_entry(m, p, l, c.value(), t, op, e, r, nullptr);
     if (code != Code::Ok) {
       r = 0;
-      if (res.failed++ == 0) {
-        res.first_failure = e;
-        res.first_code = code;
-      }
+      res.note_failure(e, code);
     }
     out[e] = from_bits<T>(r);
     if (!status.empty()) status[e] = static_cast<int32_t>(code);

@@ -150,10 +150,7 @@ Result<ColumnResult> read(const MapInfo& m, const ResolvedPath& p, ColumnType ty
     }
     if (code != Code::Ok) {
       r = 0;
-      if (res.failed++ == 0) {
-        res.first_failure = e;
-        res.first_code = code;
-      }
+      res.note_failure(e, code);
     }
     out[e] = from_bits<T>(r);
     if (!status.empty()) status[e] = static_cast<int32_t>(code);

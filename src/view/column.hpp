@@ -41,6 +41,14 @@ struct ColumnResult {
   uint32_t failed = 0;                // entries that did not convert
   uint32_t first_failure = kNoEntry;  // index of the first of them
   Code first_code = Code::Ok;         // its code (Range or NotFound)
+
+  // Counts a failed entry, keeping the first.
+  void note_failure(uint32_t entry, Code code) {
+    if (failed++ == 0) {
+      first_failure = entry;
+      first_code = code;
+    }
+  }
 };
 
 class Column {
