@@ -152,7 +152,7 @@ KTSNAP_API ktsnap_status ktsnap_ring_stat(ktsnap_ring_info* out, const ktsnap_ri
     s.producer_pid = ring::atom(h->producer_pid).load();
     for (uint32_t i = 0; i < g.max_consumers && i < 16; i++) {
       ring::ConsumerSlot& slot = h->slots[i];
-      if (ring::atom(slot.state).load() != ring::kSlotActive) continue;
+      if (ring::slot_state(ring::atom(slot.state).load()) != ring::kSlotActive) continue;
       s.consumer_count++;
       s.consumer_position[i] = ring::atom(slot.position).load();
       s.consumer_pid[i] = ring::atom(slot.pid).load();

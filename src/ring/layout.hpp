@@ -32,13 +32,20 @@ inline constexpr uint32_t kRecordPadding = 2;
 inline constexpr uint32_t kPolicyWait = 0;
 inline constexpr uint32_t kPolicyDrop = 1;
 
-// Consumer slot states.
+// Consumer slot states: the low byte of ConsumerSlot::state. The upper 24
+// bits are a generation, bumped by every claim and every free, so that a
+// compare-and-swap on a stale view of a slot fails (no ABA).
 inline constexpr uint32_t kSlotFree = 0;
 inline constexpr uint32_t kSlotClaiming = 1;
 inline constexpr uint32_t kSlotActive = 2;
+inline constexpr uint32_t slot_state(uint32_t word) { return word & 0xffu; }
+// The word for state `st` in the next generation after `word`.
+inline constexpr uint32_t slot_next(uint32_t word, uint32_t st) { return ((word & ~0xffu) + 0x100u) | st; }
+// The word for state `st` in the same generation.
+inline constexpr uint32_t slot_same(uint32_t word, uint32_t st) { return (word & ~0xffu) | st; }
 
 struct ConsumerSlot {       // 64 bytes
-  uint32_t state;           // kSlot*
+  uint32_t state;           // low byte kSlot*, upper 24 bits a generation
   uint32_t pid;             // owner process
   uint64_t start_time;      // field 22 of /proc/PID/stat of the owner
   uint64_t position;        // everything before it is released

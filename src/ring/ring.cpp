@@ -129,12 +129,12 @@ uint32_t reclaim_dead_consumers(const Geometry& g) {
   uint32_t n = 0;
   for (uint32_t i = 0; i < g.max_consumers; i++) {
     ConsumerSlot& s = h->slots[i];
-    uint32_t state = atom(s.state).load();
-    if (state != kSlotActive && state != kSlotClaiming) continue;
-    uint32_t pid = load(s.pid);
-    if (pid == 0 && state == kSlotClaiming) continue;  // being claimed right now
-    if (process_alive(pid, load(s.start_time))) continue;
-    if (atom(s.state).compare_exchange_strong(state, kSlotFree)) n++;
+    uint32_t word = atom(s.state).load();
+    // Only active slots: their pid and start time are written before the
+    // state (a claim in progress is left alone).
+    if (slot_state(word) != kSlotActive) continue;
+    if (process_alive(load(s.pid), load(s.start_time))) continue;
+    if (atom(s.state).compare_exchange_strong(word, slot_next(word, kSlotFree))) n++;
   }
   if (n != 0) {
     atom(h->tail_wake).fetch_add(1);
@@ -148,7 +148,7 @@ uint64_t ring_tail(const Geometry& g, uint64_t head) {
   uint64_t tail = head;
   for (uint32_t i = 0; i < g.max_consumers; i++) {
     ConsumerSlot& s = h->slots[i];
-    if (atom(s.state).load() != kSlotActive) continue;
+    if (slot_state(atom(s.state).load()) != kSlotActive) continue;
     uint64_t pos = atom(s.position).load();
     if (pos > head) continue;                          // not a position of this ring: ignore
     if (head - pos > g.capacity) pos = head - g.capacity;  // corrupt: the ring just stays full
@@ -459,10 +459,13 @@ Result<std::shared_ptr<Consumer>> Consumer::open(std::shared_ptr<Segment> seg, c
   const Geometry& g = seg->geo();
   SegmentHeader* h = g.hdr();
   int64_t claimed = -1;
+  uint32_t word = 0;
   for (int attempt = 0; attempt < 2 && claimed < 0; attempt++) {
     for (uint32_t i = 0; i < g.max_consumers; i++) {
-      uint32_t exp = kSlotFree;
-      if (atom(h->slots[i].state).compare_exchange_strong(exp, kSlotClaiming)) {
+      uint32_t w = atom(h->slots[i].state).load();
+      if (slot_state(w) != kSlotFree) continue;
+      word = slot_next(w, kSlotClaiming);
+      if (atom(h->slots[i].state).compare_exchange_strong(w, word)) {
         claimed = i;
         break;
       }
@@ -478,22 +481,21 @@ Result<std::shared_ptr<Consumer>> Consumer::open(std::shared_ptr<Segment> seg, c
   atom(s.pid).store(me);
   uint64_t pos = atom(h->head).load();
   atom(s.position).store(pos);
-  atom(s.state).store(kSlotActive);
+  word = slot_same(word, kSlotActive);
+  atom(s.state).store(word);
   // A producer that did not see this slot yet may have moved on: start at
   // the head it has now (it never overwrites past it before seeing us).
   uint64_t pos2 = atom(h->head).load();
   if (pos2 != pos) atom(s.position).store(pos2);
   std::shared_ptr<Consumer> c(new Consumer(std::move(seg), static_cast<uint32_t>(claimed), pos2, opts));
+  c->slot_word_ = word;
   return c;
 }
 
 Consumer::~Consumer() {
   ConsumerSlot& s = seg_->hdr()->slots[slot_];
-  uint32_t me = static_cast<uint32_t>(getpid());
-  if (atom(s.pid).load() == me) {
-    uint32_t st = kSlotActive;
-    atom(s.state).compare_exchange_strong(st, kSlotFree);
-  }
+  uint32_t w = slot_word_;  // fails harmlessly when the slot was taken from us
+  atom(s.state).compare_exchange_strong(w, slot_next(w, kSlotFree));
   SegmentHeader* h = seg_->hdr();
   atom(h->tail_wake).fetch_add(1);
   if (atom(h->producer_waiting).load() != 0) futex_wake(&h->tail_wake);

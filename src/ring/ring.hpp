@@ -144,6 +144,7 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   };
   std::shared_ptr<Segment> seg_;
   uint32_t slot_;
+  uint32_t slot_word_ = 0;  // the slot's state word while we hold it
   uint64_t rpos_;  // next record to read (private)
   ConsumerOptions opts_;
   std::mutex mu_;
