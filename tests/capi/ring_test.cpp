@@ -401,6 +401,23 @@ TEST(capiRing, BatchAndOutOfOrderRelease) {
   EXPECT_EQ(info.consumer_position[0], info.head);
   EXPECT_EQ(ktsnap_consumer_next_batch(got, 4, &n_out, c.get(), 0), KTSNAP_E_AGAIN);
   EXPECT_EQ(n_out, 0u);
+
+  // A bad record after the first of a batch ends it; the next call says why.
+  const char junk[] = "junk";
+  ASSERT_OK(ktsnap_producer_publish(p.get(), rep.get(), 0));
+  ASSERT_OK(ktsnap_producer_publish_bytes(p.get(), junk, sizeof junk, 0));
+  ASSERT_OK(ktsnap_producer_publish(p.get(), rep.get(), 0));
+  ASSERT_OK(ktsnap_consumer_next_batch(got, 4, &n_out, c.get(), 0));
+  EXPECT_EQ(n_out, 1u);
+  ktsnap_report_free(got[0]);
+  EXPECT_FAILS_WITH(ktsnap_consumer_next_batch(got, 4, &n_out, c.get(), 0), KTSNAP_E_FORMAT, "record 11");
+  EXPECT_EQ(n_out, 0u);
+  ASSERT_OK(ktsnap_consumer_next_batch(got, 4, &n_out, c.get(), 0));
+  ASSERT_EQ(n_out, 1u);
+  uint64_t seq = 0;
+  ASSERT_OK(ktsnap_report_ring_seq(&seq, got[0]));
+  EXPECT_EQ(seq, 12u);
+  ktsnap_report_free(got[0]);
 }
 
 TEST(capiRing, BackpressureWaitTimesOutDropCounts) {
@@ -534,6 +551,9 @@ ConsumerResult parse(const std::string& line) {
 
 void run_three_processes(uint32_t policy) {
   RingName n(policy == KTSNAP_RING_POLICY_WAIT ? "e2e-wait" : "e2e-drop");
+  // 8 MiB: room for the largest report (about 3 MB), the padding before
+  // it and what the shuffling consumer holds; the slow consumer's pauses
+  // fill it.
   RingPtr ring = create(n, 8 << 20, policy);
   const uint64_t count = 10000;
   Peer c1({"consumer", n.name, "slow"});

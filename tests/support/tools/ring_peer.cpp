@@ -12,9 +12,11 @@
 //   ring_peer consumer NAME [batch] [shuffle] [slow]
 //     registers, prints "ready", reads until the "end" report, checking
 //     each checksum, that sequence numbers increase, and that the index is
-//     the sequence number. "shuffle" keeps up to 8 reports and frees them
-//     in a scrambled order; "slow" sleeps 50 us per report (so that the
-//     producer meets a full ring). Prints "received R missed M drops D last L".
+//     the sequence number. "shuffle" keeps up to 8 reports (those under
+//     1 MiB) and frees them in a scrambled order; "slow" sleeps 50 us per
+//     report and 500 ms after reports 200 and 6000 (so that the producer
+//     meets a full ring).
+//     Prints "received R missed M drops D last L".
 //   ring_peer hold NAME K
 //     registers, prints "ready", takes K reports without freeing them,
 //     prints "holding" and sleeps (to be killed).
@@ -191,8 +193,12 @@ int consumer(const char* name, bool batch, bool shuffle, bool slow) {
     if (st != KTSNAP_OK) die("next", st);
     for (size_t k = 0; k < n; k++) {
       ck.check(got[k]);
-      if (slow) usleep(50);
-      if (!shuffle) {
+      if (slow) usleep(ck.received == 200 || ck.received == 6000 ? 500000 : 50);
+      // Never hold a large report: a consumer that holds more than the
+      // ring can spare beside the next record would wait for ever.
+      size_t bytes = 0;
+      ktsnap_report_bytes(got[k], &bytes);
+      if (!shuffle || bytes > (size_t(1) << 20)) {
         ktsnap_report_free(got[k]);
         continue;
       }
