@@ -64,7 +64,7 @@ struct Image {
   RecordHeader* rec(uint64_t off) { return reinterpret_cast<RecordHeader*>(base() + kHeaderSize + off); }
 };
 
-TEST(RingLayout, HeaderChecks) {
+TEST(ringLayout, HeaderChecks) {
   Image img(1024);
   auto g = check_header(img.base(), img.size());
   ASSERT_TRUE(g.ok()) << g.error().message;
@@ -91,7 +91,7 @@ TEST(RingLayout, HeaderChecks) {
   EXPECT_EQ(check_header(img.base(), img.size()).error().code, Code::Format);
 }
 
-TEST(RingLayout, RecordReaderBounds) {
+TEST(ringLayout, RecordReaderBounds) {
   Image img(1024);
   Geometry g = check_header(img.base(), img.size()).value();
   // A report record of 100 bytes at 0.
@@ -164,7 +164,7 @@ size_t first_filler(uint64_t at, uint64_t target, uint64_t cap) {
 // the records that do not fit before the end are preceded by padding, and
 // every report reads back intact. The consumer runs on its own thread: a
 // padding record is released when the consumer reads past it.
-TEST(RingWrap, EveryAlignment) {
+TEST(ringWrap, EveryAlignment) {
   Name n("wrap");
   RingOptions o;
   o.capacity = 1024;
@@ -222,7 +222,7 @@ TEST(RingWrap, EveryAlignment) {
   EXPECT_EQ(starts.size(), cap / 8 - 1);
 }
 
-TEST(RingProducer, TooLargeAndReservationRules) {
+TEST(ringProducer, TooLargeAndReservationRules) {
   Name n("large");
   RingOptions o;
   o.capacity = 256;
@@ -239,7 +239,7 @@ TEST(RingProducer, TooLargeAndReservationRules) {
   EXPECT_EQ(Producer::open(seg.value()).error().code, Code::Busy);
 }
 
-TEST(RingConsumer, ReleaseIsInOrder) {
+TEST(ringConsumer, ReleaseIsInOrder) {
   Name n("order");
   RingOptions o;
   o.capacity = 64 * 1024;
@@ -264,7 +264,7 @@ TEST(RingConsumer, ReleaseIsInOrder) {
   EXPECT_EQ(pos(), 4 * record_size(bytes.size()));
 }
 
-TEST(RingProcess, StartTime) {
+TEST(ringProcess, StartTime) {
   uint64_t me = process_start_time(uint32_t(getpid()));
   EXPECT_NE(me, 0u);
   EXPECT_TRUE(process_alive(uint32_t(getpid()), me));
