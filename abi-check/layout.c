@@ -234,3 +234,40 @@ OFF(ktsnap_kernel_map, type_name, 40);
 OFF(ktsnap_kernel_map, name, 48);
 OFF(ktsnap_kernel_map, key_type, 56);
 OFF(ktsnap_kernel_map, value_type, 64);
+
+/* Rings. */
+SIZE(ktsnap_ring_opts, 32);
+SIZE(ktsnap_ring_opts, KTSNAP_RING_OPTS_SIZE_V1);
+ALIGN(ktsnap_ring_opts, 8);
+OFF(ktsnap_ring_opts, sz, 0);
+OFF(ktsnap_ring_opts, size_bytes, 8);
+OFF(ktsnap_ring_opts, max_consumers, 16);
+OFF(ktsnap_ring_opts, policy, 20);
+OFF(ktsnap_ring_opts, mode, 24);
+OFF(ktsnap_ring_opts, flags, 28);
+
+SIZE(ktsnap_consumer_opts, 16);
+SIZE(ktsnap_consumer_opts, KTSNAP_CONSUMER_OPTS_SIZE_V1);
+ALIGN(ktsnap_consumer_opts, 8);
+OFF(ktsnap_consumer_opts, sz, 0);
+OFF(ktsnap_consumer_opts, flags, 8);
+OFF(ktsnap_consumer_opts, reserved, 12);
+
+SIZE(ktsnap_ring_info, 264);
+SIZE(ktsnap_ring_info, KTSNAP_RING_INFO_SIZE_V1);
+ALIGN(ktsnap_ring_info, 8);
+OFF(ktsnap_ring_info, sz, 0);
+OFF(ktsnap_ring_info, capacity, 8);
+OFF(ktsnap_ring_info, head, 16);
+OFF(ktsnap_ring_info, tail, 24);
+OFF(ktsnap_ring_info, records, 32);
+OFF(ktsnap_ring_info, drops, 40);
+OFF(ktsnap_ring_info, policy, 48);
+OFF(ktsnap_ring_info, format_version, 52);
+OFF(ktsnap_ring_info, max_consumers, 56);
+OFF(ktsnap_ring_info, consumer_count, 60);
+OFF(ktsnap_ring_info, producer_pid, 64);
+OFF(ktsnap_ring_info, reserved, 68);
+OFF(ktsnap_ring_info, consumer_position, 72);
+OFF(ktsnap_ring_info, consumer_pid, 200);
+_Static_assert(KTSNAP_RING_MAX_CONSUMERS == 16, "ring consumer slots are pinned");

@@ -111,7 +111,7 @@ KTSNAP_API const char *ktsnap_version_string(void) KTSNAP_NOEXCEPT;
 #define KTSNAP_FEATURE_TEXT ((uint64_t)1 << 2)    /**< text rendering */
 #define KTSNAP_FEATURE_BUILDER ((uint64_t)1 << 3) /**< ktsnap_builder_* */
 #define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< ktsnap_capture(), ktsnap_kernel_maps() */
-#define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< reserved: shared-memory report rings */
+#define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< shared-memory report rings (ktsnap_ring_*) */
 #define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< reserved: guest/host capture request wire */
 #define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< snapshot views, predicate queries, columns, aggregates */
 
@@ -1709,6 +1709,275 @@ KTSNAP_API void ktsnap_kernel_map_list_free(ktsnap_kernel_map_list *list) KTSNAP
  * when they can. Borrowed static string. Does not touch the last error.
  */
 KTSNAP_API const char *ktsnap_capture_excluded_reason(uint32_t map_type) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Shared-memory report rings                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A ring is a named POSIX shared-memory segment that carries reports from
+ * one producer to up to KTSNAP_RING_MAX_CONSUMERS consumers, each with its
+ * own position. Its mapped layout is versioned separately from the soname
+ * (docs/RING.md). A consumer opens each report in place (no copy; the
+ * report is verified) and the record is released when that report handle
+ * is freed. Every process using a ring must share one pid namespace (dead
+ * processes are detected by pid and start time).
+ *
+ * Timeouts are in nanoseconds: 0 does not wait, a negative value waits
+ * without bound.
+ */
+
+/** An open (mapped) ring. Owned; release with ktsnap_ring_free(). */
+typedef struct ktsnap_ring ktsnap_ring;
+/** The producer end of a ring. Owned; one thread at a time. */
+typedef struct ktsnap_producer ktsnap_producer;
+/** A consumer of a ring. Owned; one thread at a time (its reports may be freed on any thread). */
+typedef struct ktsnap_consumer ktsnap_consumer;
+
+/** Most consumers a ring can register. */
+#define KTSNAP_RING_MAX_CONSUMERS 16u
+/** Format version of the mapped ring layout this library reads and writes. */
+#define KTSNAP_RING_FORMAT_VERSION 1u
+
+/** Backpressure policy (ktsnap_ring_opts.policy): a full ring makes the producer wait, bounded by its timeout. */
+#define KTSNAP_RING_POLICY_WAIT 0u
+/** Backpressure policy: a full ring refuses the record (KTSNAP_E_AGAIN) and counts the drop. */
+#define KTSNAP_RING_POLICY_DROP 1u
+
+/** Options for ktsnap_ring_create(). */
+typedef struct ktsnap_ring_opts {
+  size_t sz;              /**< sizeof(ktsnap_ring_opts) as the caller knows it */
+  uint64_t size_bytes;    /**< data area bytes, rounded up to 8; 0 = 1 MiB; at least 64 */
+  uint32_t max_consumers; /**< 1..KTSNAP_RING_MAX_CONSUMERS; 0 = KTSNAP_RING_MAX_CONSUMERS */
+  uint32_t policy;        /**< KTSNAP_RING_POLICY_* */
+  uint32_t mode;          /**< permission bits of the segment; 0 = 0600 */
+  uint32_t flags;         /**< none defined yet: must be zero */
+} ktsnap_ring_opts;
+
+/** Size of ktsnap_ring_opts in version 1.0 of the ABI. */
+#define KTSNAP_RING_OPTS_SIZE_V1 32
+
+/** Initialiser for ktsnap_ring_opts: defaults, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_RING_OPTS_INIT { sizeof(ktsnap_ring_opts), 0u, 0u, 0u, 0u, 0u }
+#else
+#define KTSNAP_RING_OPTS_INIT { .sz = sizeof(ktsnap_ring_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_RING_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_ring_opts_init(ktsnap_ring_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Creates the named ring segment (mode 0600 unless opts says otherwise)
+ * and maps it. `name` is a POSIX shared-memory name without '/'
+ * (1 to 239 bytes). out: owned handle, release with ktsnap_ring_free();
+ * the segment stays until ktsnap_ring_unlink().
+ * Errors: KTSNAP_E_INVALID (NULL out/name, bad name, bad opts, unknown
+ * policy or flags), KTSNAP_E_RANGE (size or max_consumers out of range),
+ * KTSNAP_E_BUSY (a segment of that name exists), KTSNAP_E_PERM or
+ * KTSNAP_E_IO with ktsnap_last_errno(), KTSNAP_E_NOMEM. Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_ring_create(ktsnap_ring **out, const char *name,
+                                            const ktsnap_ring_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Opens and maps an existing ring and checks its header.
+ * out: owned handle, release with ktsnap_ring_free().
+ * Errors: KTSNAP_E_INVALID (NULL argument, bad name), KTSNAP_E_NOTFOUND (no
+ * such segment), KTSNAP_E_PERM / KTSNAP_E_IO with ktsnap_last_errno(),
+ * KTSNAP_E_VERSION (another ring format version), KTSNAP_E_FORMAT (bad
+ * magic, non-zero reserved bytes, header size or capacity that does not
+ * fit the segment), KTSNAP_E_NOMEM. Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_ring_open(ktsnap_ring **out, const char *name) KTSNAP_NOEXCEPT;
+
+/**
+ * Releases a ring handle. Producers, consumers and reports opened from it
+ * keep the mapping alive until they are freed. NULL is ignored.
+ */
+KTSNAP_API void ktsnap_ring_free(ktsnap_ring *ring) KTSNAP_NOEXCEPT;
+
+/**
+ * Removes the segment's name. Processes that have it mapped go on using it.
+ * Errors: KTSNAP_E_INVALID (NULL or bad name), KTSNAP_E_NOTFOUND,
+ * KTSNAP_E_PERM / KTSNAP_E_IO with ktsnap_last_errno(). Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_ring_unlink(const char *name) KTSNAP_NOEXCEPT;
+
+/** State of a ring (filled by ktsnap_ring_stat()); an sz-first output struct. */
+typedef struct ktsnap_ring_info {
+  size_t sz;                   /**< set by the caller: sizeof(ktsnap_ring_info) as it knows it */
+  uint64_t capacity;           /**< data area bytes */
+  uint64_t head;               /**< committed (producer) position */
+  uint64_t tail;               /**< position of the slowest registered consumer (head when none) */
+  uint64_t records;            /**< records committed since the ring was created */
+  uint64_t drops;              /**< records refused under the drop policy */
+  uint32_t policy;             /**< KTSNAP_RING_POLICY_* */
+  uint32_t format_version;     /**< KTSNAP_RING_FORMAT_VERSION */
+  uint32_t max_consumers;      /**< consumer slots */
+  uint32_t consumer_count;     /**< registered consumers */
+  uint32_t producer_pid;       /**< 0 when no producer holds the ring */
+  uint32_t reserved;           /**< zero */
+  uint64_t consumer_position[16]; /**< per slot: released position (0 for a free slot) */
+  uint32_t consumer_pid[16];      /**< per slot: owner pid, 0 for a free slot */
+} ktsnap_ring_info;
+
+/** Size of ktsnap_ring_info in version 1.0 of the ABI. */
+#define KTSNAP_RING_INFO_SIZE_V1 264
+
+/**
+ * A snapshot of the ring's header: positions, counts, consumers. Fields
+ * lying wholly inside out->sz are written, nothing past it.
+ * Errors: KTSNAP_E_INVALID (NULL argument, out->sz < sizeof(size_t)).
+ * Thread-safe.
+ */
+KTSNAP_API ktsnap_status ktsnap_ring_stat(ktsnap_ring_info *out, const ktsnap_ring *ring) KTSNAP_NOEXCEPT;
+
+/**
+ * Becomes the ring's producer. A producer that died is replaced (what it
+ * left uncommitted is never visible). out: owned, release with
+ * ktsnap_producer_free(); one thread at a time.
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_BUSY (a live producer,
+ * in this or another process, holds the ring), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_open(ktsnap_producer **out, ktsnap_ring *ring) KTSNAP_NOEXCEPT;
+
+/** Gives up the producer slot (an open reservation is discarded). NULL is ignored. */
+KTSNAP_API void ktsnap_producer_free(ktsnap_producer *producer) KTSNAP_NOEXCEPT;
+
+/**
+ * Reserves space for a record of `size` bytes and points *out at it
+ * (8-byte aligned, inside the mapping, borrowed until commit or discard).
+ * Write a whole report buffer there, then ktsnap_producer_commit().
+ * Under the wait policy a full ring waits up to timeout_ns for the slowest
+ * consumer; under the drop policy it fails at once and the drop is counted
+ * (and its sequence number is skipped).
+ * Errors: KTSNAP_E_INVALID (NULL argument, a reservation already open),
+ * KTSNAP_E_RANGE (a record this large can never fit the ring),
+ * KTSNAP_E_TIMEOUT (wait policy), KTSNAP_E_AGAIN (drop policy).
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_reserve(void **out, ktsnap_producer *producer, size_t size,
+                                                 int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/**
+ * Makes the reserved record visible to consumers and wakes them.
+ * Errors: KTSNAP_E_INVALID (NULL producer, nothing reserved).
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_commit(ktsnap_producer *producer) KTSNAP_NOEXCEPT;
+
+/**
+ * Drops the open reservation; nothing becomes visible and no sequence
+ * number is used. Errors: KTSNAP_E_INVALID (NULL producer, nothing reserved).
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_discard(ktsnap_producer *producer) KTSNAP_NOEXCEPT;
+
+/**
+ * Publishes a report: one copy of its bytes into the ring
+ * (reserve + memcpy + commit). The report is not changed or taken.
+ * Errors: as ktsnap_producer_reserve().
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_publish(ktsnap_producer *producer, const ktsnap_report *report,
+                                                 int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/**
+ * Publishes `size` bytes that hold a report buffer (consumers verify it
+ * when they open it). Errors: as ktsnap_producer_reserve(), and
+ * KTSNAP_E_INVALID for NULL data with a non-zero size.
+ */
+KTSNAP_API ktsnap_status ktsnap_producer_publish_bytes(ktsnap_producer *producer, const void *data, size_t size,
+                                                       int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/**
+ * ktsnap_consumer_opts.flags: copy each payload out of the ring before
+ * verifying it, and release the record at once. For producers that are
+ * not trusted to leave a committed record alone.
+ */
+#define KTSNAP_CONSUMER_COPY 0x1u
+
+/** Options for ktsnap_consumer_open(). */
+typedef struct ktsnap_consumer_opts {
+  size_t sz;           /**< sizeof(ktsnap_consumer_opts) as the caller knows it */
+  uint32_t flags;      /**< KTSNAP_CONSUMER_* bits; unknown bits are rejected */
+  uint8_t reserved[4]; /**< must be zero */
+} ktsnap_consumer_opts;
+
+/** Size of ktsnap_consumer_opts in version 1.0 of the ABI. */
+#define KTSNAP_CONSUMER_OPTS_SIZE_V1 16
+
+/** Initialiser for ktsnap_consumer_opts: defaults, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_CONSUMER_OPTS_INIT { sizeof(ktsnap_consumer_opts), 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_CONSUMER_OPTS_INIT { .sz = sizeof(ktsnap_consumer_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults. Errors: KTSNAP_E_INVALID when opts is NULL or
+ * sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_consumer_opts_init(ktsnap_consumer_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Registers a consumer; it starts at the current committed position (it
+ * sees records committed from now on). Slots of consumers that died are
+ * reclaimed. out: owned, release with ktsnap_consumer_free(). opts may be
+ * NULL.
+ * Errors: KTSNAP_E_INVALID (NULL argument, bad opts), KTSNAP_E_BUSY (every
+ * slot is held by a live consumer), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_consumer_open(ktsnap_consumer **out, ktsnap_ring *ring,
+                                              const ktsnap_consumer_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Releases a consumer handle. Its slot is freed once every report it handed
+ * out has been freed too. NULL is ignored.
+ */
+KTSNAP_API void ktsnap_consumer_free(ktsnap_consumer *consumer) KTSNAP_NOEXCEPT;
+
+/**
+ * The next report, opened in place on its record (zero copies; verified).
+ * out: owned, release with ktsnap_report_free(), which releases the record
+ * to the producer. Records are released in order: the consumer's position
+ * moves over the longest prefix of freed reports.
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_AGAIN (timeout_ns 0 and
+ * no record), KTSNAP_E_TIMEOUT (no record in time), KTSNAP_E_FORMAT (a
+ * record that does not verify: it is skipped and released; or a corrupt
+ * segment), KTSNAP_E_VERSION, KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_consumer_next(ktsnap_report **out, ktsnap_consumer *consumer,
+                                              int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/**
+ * Up to `cap` reports in one call: waits up to timeout_ns for the first,
+ * then takes what is already committed. out[0 .. *n_out) are owned (free
+ * each with ktsnap_report_free()).
+ * Errors: as ktsnap_consumer_next() when no report is returned; a failure
+ * after the first report ends the batch with KTSNAP_OK and is returned by
+ * the next call. KTSNAP_E_INVALID for NULL out/n_out/consumer or cap 0.
+ */
+KTSNAP_API ktsnap_status ktsnap_consumer_next_batch(ktsnap_report **out, size_t cap, size_t *n_out,
+                                                    ktsnap_consumer *consumer, int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/** Records the ring refused under the drop policy (ring-wide, from the header); 0 for NULL. */
+KTSNAP_API uint64_t ktsnap_consumer_drops(const ktsnap_consumer *consumer) KTSNAP_NOEXCEPT;
+
+/**
+ * Sequence numbers this consumer found missing between the records it read
+ * (dropped records); 0 for NULL. With the records read it accounts for
+ * every sequence number from its first record to its last.
+ */
+KTSNAP_API uint64_t ktsnap_consumer_missed(const ktsnap_consumer *consumer) KTSNAP_NOEXCEPT;
+
+/**
+ * The ring sequence number of a report a consumer returned.
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_NOTFOUND (the report
+ * did not come from a ring).
+ */
+KTSNAP_API ktsnap_status ktsnap_report_ring_seq(uint64_t *seq_out, const ktsnap_report *report) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

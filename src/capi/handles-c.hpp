@@ -36,6 +36,8 @@ struct ktsnap_report {
   std::vector<std::string> scheduler_names;
   std::vector<std::string> excluded_names;
   std::vector<std::string> excluded_reasons;
+  bool from_ring = false;  // handed out by a ring consumer
+  uint64_t ring_seq = 0;   // its record's sequence number
 };
 
 struct ktsnap_builder {

@@ -330,7 +330,7 @@ KTSNAP_API const char* ktsnap_version_string(void) noexcept {
 
 KTSNAP_API uint64_t ktsnap_features(void) noexcept {
   return KTSNAP_FEATURE_BTF | KTSNAP_FEATURE_JSON | KTSNAP_FEATURE_TEXT | KTSNAP_FEATURE_BUILDER | KTSNAP_FEATURE_QUERY |
-         KTSNAP_FEATURE_CAPTURE;
+         KTSNAP_FEATURE_CAPTURE | KTSNAP_FEATURE_RING;
 }
 
 KTSNAP_API const char* ktsnap_status_str(ktsnap_status status) noexcept {
