@@ -26,8 +26,7 @@ struct Command {
   int (*run)(const Args& args);  // args after the subcommand name
 };
 
-// The subcommands, in help order. Later issues add ring, serve and request
-// here.
+// The subcommands, in help order. Later issues add serve and request here.
 const std::vector<Command>& commands();
 
 // Prints "ktsnap CMD: <status text>: <last error>" to stderr and returns the
@@ -58,5 +57,6 @@ int cmd_query(const Args& args);
 int cmd_maps(const Args& args);
 int cmd_capture(const Args& args);
 int cmd_demo(const Args& args);
+int cmd_ring(const Args& args);
 
 }  // namespace ktsnap_cli

@@ -6,6 +6,7 @@
 //   ktsnap maps                                 the kernel's BPF maps
 //   ktsnap capture --map-id ID ... -o FILE      live capture into a report
 //   ktsnap demo                                 the example scheduler, end to end
+//   ktsnap ring create|publish|tail|stat|rm     shared-memory report rings
 //   ktsnap --version | --help | help CMD
 //
 // Uses only include/ktsnap.h and libktsnap.so.1 (and libbpf, for the demo's
@@ -30,6 +31,7 @@ const std::vector<Command>& commands() {
       {"maps", "list the kernel's BPF maps with their BTF types", cmd_maps},
       {"capture", "capture kernel BPF maps into a report file", cmd_capture},
       {"demo", "load an example scheduler's maps, capture and query them", cmd_demo},
+      {"ring", "create, publish to, follow, inspect and remove shared-memory report rings", cmd_ring},
   };
   return cmds;
 }
