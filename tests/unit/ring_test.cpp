@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
@@ -13,6 +15,7 @@
 #include "report/builder.hpp"
 #include "report/report.hpp"
 #include "ring/layout.hpp"
+#include "value/render.hpp"
 #include "ring/ring.hpp"
 
 namespace {
@@ -263,6 +266,76 @@ TEST(ringConsumer, ReleaseIsInOrder) {
   held[3].reset();
   EXPECT_EQ(pos(), 4 * record_size(bytes.size()));
 }
+
+// A record whose bytes change while the consumer reads it (a hostile or
+// buggy producer rewriting a committed record): a thread keeps storing
+// random words over the record's header and payload while the consumer
+// takes it. The consumer reads each header field once and checks bounds,
+// and the verifier checks the payload: every outcome is a verified report
+// or a Format error, never a read outside the mapping (ASan/UBSan builds
+// run this too). With ConsumerOptions::copy the report is a private copy,
+// so walking all of it (rendering) after the open is safe as well.
+void changing_record_rounds(bool copy, int rounds) {
+  std::vector<uint8_t> bytes = build("changing", 600);
+  int ok = 0, format = 0;
+  for (int round = 0; round < rounds; round++) {
+    Name n("changing");
+    RingOptions o;
+    o.capacity = 16 * 1024;
+    auto seg = Segment::create(n.s, o);
+    ASSERT_TRUE(seg.ok()) << seg.error().message;
+    auto prod = Producer::open(seg.value());
+    ConsumerOptions co;
+    co.copy = copy;
+    auto cons = Consumer::open(seg.value(), co);
+    ASSERT_TRUE(prod.ok() && cons.ok());
+    ASSERT_TRUE((*prod)->publish(bytes, 0).ok());
+    const Geometry& g = seg.value()->geo();
+    const size_t words = size_t(record_size(bytes.size()) / 4);
+    auto* w = reinterpret_cast<uint32_t*>(g.data());
+    std::atomic<bool> stop{false};
+    std::atomic<uint32_t> stores{0};
+    std::thread mutator([&, seed = uint32_t(round * 2654435761u + 1)]() mutable {
+      // Mostly payload words; a header word one store in 16.
+      while (!stop.load(std::memory_order_relaxed)) {
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % 16 == 0 ? (seed >> 12) % 4 : 4 + (seed >> 12) % (words - 4);
+        std::atomic_ref<uint32_t>(w[at]).store(seed ^ (seed >> 16), std::memory_order_relaxed);
+        stores.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+    // Read while it writes: after a few of its stores (0 to 63; more
+    // rounds with few stores leave some records whole enough to verify).
+    while (stores.load(std::memory_order_relaxed) < uint32_t(round % 64)) std::this_thread::yield();
+    for (int k = 0; k < 3; k++) {
+      auto item = (*cons)->next(0);
+      if (item.ok()) {
+        ok++;
+        const Report& r = *item.value().report;
+        const uint8_t* lo = g.base;
+        if (!copy) {
+          EXPECT_TRUE(r.bytes().data() >= lo && r.bytes().data() + r.bytes().size() <= lo + g.map_size)
+              << "an in-place report lies inside the mapping";
+        } else {
+          std::string json;
+          EXPECT_TRUE(render_report_json(r, json).ok());
+        }
+      } else {
+        Code c = item.error().code;
+        EXPECT_TRUE(c == Code::Format || c == Code::Again) << item.error().message;
+        if (c == Code::Format) format++;
+      }
+    }
+    stop.store(true);
+    mutator.join();
+  }
+  std::printf("[ changing  ] copy=%d: %d reports opened, %d Format errors in %d rounds\n", copy ? 1 : 0, ok, format,
+              rounds);
+  EXPECT_GT(ok + format, 0);
+}
+
+TEST(ringConsumer, RecordChangingWhileReadInPlace) { changing_record_rounds(false, 300); }
+TEST(ringConsumer, RecordChangingWhileReadCopied) { changing_record_rounds(true, 300); }
 
 TEST(ringProcess, StartTime) {
   uint64_t me = process_start_time(uint32_t(getpid()));
