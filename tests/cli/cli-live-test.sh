@@ -15,19 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect() {  # name, wanted exit code, grep pattern for stdout+stderr ("" = none), command...
-  local name=$1 want=$2 pat=$3
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$tmp/out" | head -8; fail=$((fail + 1)); return
-  fi
-  if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/out"; then
-    echo "FAIL $name: output lacks '$pat'"; sed 's/^/  | /' "$tmp/out" | head -8; fail=$((fail + 1)); return
-  fi
-  echo "ok   $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/expect.sh"
 
 skipped() {  # reason, test names...
   local reason=$1

@@ -17,24 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect() {  # name, wanted exit code, grep pattern for stdout+stderr ("" = none), command...
-  local name=$1 want=$2 pat=$3
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$tmp/out" | head -5; fail=$((fail + 1)); return
-  fi
-  if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/out"; then
-    echo "FAIL $name: output lacks '$pat'"; sed 's/^/  | /' "$tmp/out" | head -5; fail=$((fail + 1)); return
-  fi
-  echo "ok   $name"; pass=$((pass + 1))
-}
-check() {  # name, condition (a command)
-  local name=$1
-  shift
-  if "$@"; then echo "ok   $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
-}
+. "$(dirname "$0")/expect.sh"
 
 # Waits (up to 10 s) until `ktsnap ring stat RING` prints a line matching
 # the pattern (a tail registered, a record released).

@@ -8,19 +8,7 @@ pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-expect() {  # name, wanted exit code, grep pattern for stdout+stderr ("" = none), command...
-  local name=$1 want=$2 pat=$3
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$tmp/out" | head -5; fail=$((fail + 1)); return
-  fi
-  if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/out"; then
-    echo "FAIL $name: output lacks '$pat'"; sed 's/^/  | /' "$tmp/out" | head -5; fail=$((fail + 1)); return
-  fi
-  echo "ok   $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/expect.sh"
 
 expect "show report" 0 "map kt_tasks (type=hash, value_size=152" "$ktsnap" show "$report"
 expect "show one map" 0 "kt_data_label" "$ktsnap" show "$report" --map kinds.data

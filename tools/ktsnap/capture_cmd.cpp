@@ -144,10 +144,8 @@ int cmd_capture(const Args& args) {
     if (st == KTSNAP_E_INVALID) return kExitUsage;  // options the library refused
     return rc;
   }
-  struct Free {
-    ktsnap_report* r;
-    ~Free() { ktsnap_report_free(r); }
-  } guard{rep};
+  ReportHandle guard;
+  guard.r = rep;
 
   // Maps that failed part-way or were left out: one note each, on stderr.
   for (size_t i = 0, n = ktsnap_report_excluded_count(rep); i < n; i++)

@@ -38,6 +38,25 @@ int report_failure(const char* cmd, ktsnap_status st);
 // the alternatives, sampled keys and hint. Returns exit_code(st).
 int report_failure_detailed(const char* cmd, ktsnap_status st, const std::string& expr);
 
+// Owns a report handle for the scope of a command.
+struct ReportHandle {
+  ktsnap_report* r = nullptr;
+  ReportHandle() = default;
+  ReportHandle(const ReportHandle&) = delete;
+  ReportHandle& operator=(const ReportHandle&) = delete;
+  ~ReportHandle() { ktsnap_report_free(r); }
+};
+
+// Owns a buffer the library rendered (ktsnap_render_*).
+struct Text {
+  char* p = nullptr;
+  size_t len = 0;
+  Text() = default;
+  Text(const Text&) = delete;
+  Text& operator=(const Text&) = delete;
+  ~Text() { ktsnap_free(p); }
+};
+
 // Exit code for a status.
 int exit_code(ktsnap_status st);
 

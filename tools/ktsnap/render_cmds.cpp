@@ -17,19 +17,6 @@ struct RenderArgs {
   bool pretty = false;
 };
 
-// Owns a report handle for the scope of a command.
-struct ReportHandle {
-  ktsnap_report* r = nullptr;
-  ~ReportHandle() { ktsnap_report_free(r); }
-};
-
-// Owns a rendered buffer.
-struct Text {
-  char* p = nullptr;
-  size_t len = 0;
-  ~Text() { ktsnap_free(p); }
-};
-
 void show_help() {
   std::printf(
       "usage: ktsnap show FILE [--map NAME] [--limit N]\n"

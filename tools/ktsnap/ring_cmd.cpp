@@ -61,15 +61,6 @@ struct ConsumerH {
   ktsnap_consumer* p = nullptr;
   ~ConsumerH() { ktsnap_consumer_free(p); }
 };
-struct ReportH {
-  ktsnap_report* p = nullptr;
-  ~ReportH() { ktsnap_report_free(p); }
-};
-struct TextH {
-  char* p = nullptr;
-  size_t len = 0;
-  ~TextH() { ktsnap_free(p); }
-};
 
 // "64M" -> 67108864; false on anything that is not a size.
 bool parse_size(const std::string& s, uint64_t* out) {
@@ -189,16 +180,16 @@ int ring_publish(const Args& a) {
   ProducerH p;
   if (ktsnap_status st = ktsnap_producer_open(&p.p, r.p); st != KTSNAP_OK) return report_failure(kCmd, st);
   for (const std::string& f : files) {
-    ReportH rep;
-    ktsnap_status st = ktsnap_report_open_file(&rep.p, f.c_str(), nullptr);
+    ReportHandle rep;
+    ktsnap_status st = ktsnap_report_open_file(&rep.r, f.c_str(), nullptr);
     if (st != KTSNAP_OK) return report_failure(kCmd, st);
-    st = ktsnap_producer_publish(p.p, rep.p, timeout);
+    st = ktsnap_producer_publish(p.p, rep.r, timeout);
     if (st != KTSNAP_OK) {
       std::fprintf(stderr, "ktsnap ring: publishing %s into %s failed\n", f.c_str(), name.c_str());
       return report_failure(kCmd, st);
     }
     size_t n = 0;
-    ktsnap_report_bytes(rep.p, &n);
+    ktsnap_report_bytes(rep.r, &n);
     std::printf("published %s (%zu bytes)\n", f.c_str(), n);
   }
   return std::fflush(stdout) == 0 ? kExitOk : kExitIo;
@@ -241,26 +232,26 @@ int ring_tail(const Args& a) {
   std::fprintf(stderr, "ktsnap ring: following %s\n", name.c_str());
   uint32_t got = 0;
   while (!have_count || got < count) {
-    ReportH rep;
-    ktsnap_status st = ktsnap_consumer_next(&rep.p, c.p, timeout);
+    ReportHandle rep;
+    ktsnap_status st = ktsnap_consumer_next(&rep.r, c.p, timeout);
     if (st == KTSNAP_E_TIMEOUT || st == KTSNAP_E_AGAIN) break;
     if (st != KTSNAP_OK) return report_failure(kCmd, st);
     got++;
     uint64_t seq = 0;
-    ktsnap_report_ring_seq(&seq, rep.p);
+    ktsnap_report_ring_seq(&seq, rep.r);
     if (fmt == kSummary) {
       size_t bytes = 0;
-      ktsnap_report_bytes(rep.p, &bytes);
+      ktsnap_report_bytes(rep.r, &bytes);
       uint64_t entries = 0;
-      size_t maps = ktsnap_report_map_count(rep.p);
-      for (size_t i = 0; i < maps; i++) entries += ktsnap_map_entry_count(ktsnap_report_map_at(rep.p, i));
+      size_t maps = ktsnap_report_map_count(rep.r);
+      for (size_t i = 0; i < maps; i++) entries += ktsnap_map_entry_count(ktsnap_report_map_at(rep.r, i));
       std::printf("seq %" PRIu64 " tag \"%s\" %zu maps %" PRIu64 " entries %zu bytes\n", seq,
-                  ktsnap_report_tag(rep.p), maps, entries, bytes);
+                  ktsnap_report_tag(rep.r), maps, entries, bytes);
     } else {
       ktsnap_render_opts ro = KTSNAP_RENDER_OPTS_INIT;
       ro.format = fmt == kJson ? KTSNAP_FORMAT_JSON : KTSNAP_FORMAT_TEXT;
-      TextH t;
-      if (ktsnap_status rs = ktsnap_render_report(&t.p, &t.len, rep.p, &ro); rs != KTSNAP_OK)
+      Text t;
+      if (ktsnap_status rs = ktsnap_render_report(&t.p, &t.len, rep.r, &ro); rs != KTSNAP_OK)
         return report_failure(kCmd, rs);
       if (!write_out(t.p, t.len)) return kExitIo;
     }
