@@ -73,7 +73,7 @@ TEST(WireSnapshot, RequestErrors) {
   auto good = v(encode_snapshot_request({9, kSnapshotKindCapture, "t"}).value());
   for (size_t n : {size_t(0), size_t(8), size_t(71), size_t(73), size_t(520)}) {
     std::vector<uint8_t> p(n, 0);
-    std::memcpy(p.data(), good.data(), std::min(n, good.size()));
+    if (n != 0) std::memcpy(p.data(), good.data(), std::min(n, good.size()));
     auto r = decode_snapshot_request(p);
     ASSERT_FALSE(r.ok()) << n;
     EXPECT_EQ(r.error().code, Code::Format);
