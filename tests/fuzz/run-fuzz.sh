@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-fuzz.sh BUILD_DIR SECONDS [TARGET]: runs TARGET (default
-# report_open_fuzz; also stats_json_fuzz, query_parse_fuzz, ring_reader_fuzz) for SECONDS on a temporary copy of
+# report_open_fuzz; also stats_json_fuzz, query_parse_fuzz, ring_reader_fuzz, frame_decoder_fuzz) for SECONDS on a temporary copy of
 # its seed corpus (BUILD_DIR/tests/fuzz/<name>_seeds for <name>_fuzz), with
 # tests/fuzz/<name>.dict as dictionary when there is one. Prints
 # "fuzz: N runs, C crashes" last and exits non-zero when libFuzzer found a
