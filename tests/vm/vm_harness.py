@@ -8,7 +8,9 @@ pauses the VM over QMP (stop; query-status must say paused; the reply is
 written while paused and no byte may come back; cont). Then the guest must
 power off by itself with "KTSNAP-VM-EXIT 0" on its console.
 
-Exit status: 0 pass, 1 fail, 77 skip (the reason is printed). Standard
+Exit status: 0 pass, 1 fail, 77 skip (the reason is printed); with
+KTSNAP_VM_REQUIRED=1 (scripts/test.sh sets it) a reason to skip fails
+instead, so CI cannot pass without booting the guest. Standard
 library only. QEMU is killed on every path (and with this process, by
 PR_SET_PDEATHSIG, should it be killed itself).
 """
@@ -180,16 +182,20 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work dir (console log)")
     args = ap.parse_args()
 
-    if args.skip_reason:
-        print(f"SKIP: guest image {args.skip_reason}")
+    def skip(reason):
+        if os.environ.get("KTSNAP_VM_REQUIRED") == "1":
+            print(f"FAIL (KTSNAP_VM_REQUIRED=1, would skip): {reason}")
+            return 1
+        print(f"SKIP: {reason}")
         return SKIP
+
+    if args.skip_reason:
+        return skip(f"guest image {args.skip_reason}")
     qemu_bin = os.environ.get("KTSNAP_QEMU") or shutil.which("qemu-system-x86_64")
     if not qemu_bin:
-        print("SKIP: no qemu-system-x86_64 (apt install qemu-system-x86; scripts/install-deps.sh)")
-        return SKIP
+        return skip("no qemu-system-x86_64 (apt install qemu-system-x86; scripts/install-deps.sh)")
     if not os.path.isfile(args.kernel):
-        print(f"SKIP: no guest kernel {args.kernel} (scripts/install-deps.sh unpacks it)")
-        return SKIP
+        return skip(f"no guest kernel {args.kernel} (scripts/install-deps.sh unpacks it)")
     if not os.path.isfile(args.initrd):
         print(f"FAIL: no initramfs {args.initrd} (is the build complete?)")
         return 1
