@@ -242,8 +242,8 @@ def main():
             raise Failure("the guest's /init did not report KTSNAP-VM-EXIT 0")
         log(f"guest powered off cleanly; total {time.monotonic() - T0:.2f}s")
         ok = True
-    except Failure as e:
-        log(f"FAIL: {e}")
+    except (Failure, OSError, ValueError) as e:  # ValueError: bad QMP JSON
+        log(f"FAIL: {e!r}" if not isinstance(e, Failure) else f"FAIL: {e}")
     finally:
         for s in socks:
             s.close()
