@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, testing and benchmarking
-# ktsnap needs. Does nothing (no apt call at all) when they are all present.
+# ktsnap needs, then the guest kernel of the QEMU tests (below). Does nothing
+# (no apt call at all) when everything is present.
 set -euo pipefail
 
 PKGS=(
@@ -16,6 +17,9 @@ PKGS=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the peer for agreement tests and benchmarks
   bpftool
+  # the QEMU end-to-end tests (tests/vm, docs/VM-TESTS.md): the VM, the
+  # guest's userland, the initramfs archiver and the harness's interpreter
+  qemu-system-x86 busybox-static cpio python3
 )
 
 missing=()
@@ -25,15 +29,73 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 else
   SUDO=
 fi
-echo "install-deps: installing ${missing[*]}" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+updated=0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  updated=1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# ---- the guest kernel of the QEMU tests ----------------------------------
+# Debian's cloud kernel (linux-image-cloud-amd64 -> linux-image-<ver>-cloud-
+# amd64): small, boots under TCG in seconds, virtio as modules. The package
+# is NOT installed: installing a kernel runs hooks (initramfs-tools, the
+# bootloader, /boot of the host) that a CI container does not want. Its .deb
+# is fetched with `apt-get download` and only vmlinuz and the six modules
+# the guest needs are unpacked into a cache shared by every build dir
+# (build, build-asan, ...):
+#   $KTSNAP_VM_CACHE (default /var/cache/ktsnap/vm)/
+#     linux-image-<ver>-cloud-amd64/{vmlinuz, modules/*.ko*, VERSION}
+#     kernel -> linux-image-<ver>-cloud-amd64   (what CMake looks at)
+# Present (vmlinuz and all six modules under kernel/) -> nothing is done.
+VM_CACHE=${KTSNAP_VM_CACHE:-/var/cache/ktsnap/vm}
+VM_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console)
+
+vm_kernel_present() {
+  [ -f "$VM_CACHE/kernel/vmlinuz" ] || return 1
+  local m
+  for m in "${VM_MODULES[@]}"; do
+    compgen -G "$VM_CACHE/kernel/modules/$m.ko*" >/dev/null || return 1
+  done
+}
+
+if ! vm_kernel_present; then
+  [ $updated -eq 1 ] || { $SUDO apt-get update -qq; updated=1; }
+  kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+         sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1)
+  if [ -z "$kpkg" ]; then
+    echo "install-deps: cannot resolve linux-image-cloud-amd64 to a kernel package" >&2
+    exit 1
+  fi
+  echo "install-deps: unpacking $kpkg into $VM_CACHE" >&2
+  tmp=$(mktemp -d)
+  trap '$SUDO rm -rf "$tmp"' EXIT
+  # apt's download sandbox user must be able to write the target dir.
+  chmod 0777 "$tmp"
+  (cd "$tmp" && $SUDO apt-get download -qq "$kpkg" >/dev/null)
+  deb=$(ls "$tmp"/"$kpkg"_*.deb)
+  mkdir -p "$tmp/x"
+  # Only the files needed, straight from the package's data tarball.
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/x" --wildcards \
+    './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/virtio/*' \
+    './lib/modules/*/kernel/drivers/char/virtio_console.ko*'
+  dest=$VM_CACHE/$kpkg
+  $SUDO rm -rf "$dest.new"
+  $SUDO mkdir -p "$dest.new/modules"
+  $SUDO cp "$tmp"/x/boot/vmlinuz-* "$dest.new/vmlinuz"
+  for m in "${VM_MODULES[@]}"; do
+    f=$(find "$tmp/x/lib/modules" -name "$m.ko*" | head -n1)
+    [ -n "$f" ] || { echo "install-deps: $kpkg has no $m module" >&2; exit 1; }
+    $SUDO cp "$f" "$dest.new/modules/"
+  done
+  echo "$kpkg" | $SUDO tee "$dest.new/VERSION" >/dev/null
+  $SUDO rm -rf "$dest"
+  $SUDO mv "$dest.new" "$dest"
+  $SUDO ln -sfn "$kpkg" "$VM_CACHE/kernel"
+fi
