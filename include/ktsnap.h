@@ -2032,7 +2032,10 @@ typedef struct ktsnap_bridge_events ktsnap_bridge_events;
  * Produces the report for `tag` (tag_len bytes, NUL-terminated as well).
  * Return an owned report, which the bridge takes (it frees the handle), or
  * NULL when no report is available (not an error: the bridge records a
- * CAPTURE_UNAVAILABLE event). Must not throw.
+ * CAPTURE_UNAVAILABLE event). A report a ring consumer handed out keeps
+ * its record in the ring for as long as the bridge holds it: return a copy
+ * (ktsnap_report_open_memory() with KTSNAP_OPEN_COPY) to release the ring
+ * at once. Must not throw.
  */
 typedef ktsnap_report *(*ktsnap_bridge_capture_fn)(const char *tag, size_t tag_len, void *user_data);
 
