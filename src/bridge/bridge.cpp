@@ -81,11 +81,12 @@ Status check_tag(std::string_view tag, std::string_view what) {
   std::string w(what);
   if (tag.empty()) return make_error(Code::Invalid, "bridge: the " + w + " is empty");
   if (tag.size() > kMaxTagBytes)
-    return make_error(Code::Range, "bridge: the " + w + " is " + std::to_string(tag.size()) +
-                                       " bytes long; at most " + std::to_string(kMaxTagBytes) + " are allowed");
+    return make_error(Code::Range, "bridge: the " + w + " is " + std::to_string(tag.size()) + " bytes long; at most " +
+                                       std::to_string(kMaxTagBytes) + " are allowed");
   if (tag.find('\0') != std::string_view::npos)
     return make_error(Code::Invalid, "bridge: the " + w + " " + quoted(tag) + " contains a NUL byte");
-  if (!valid_utf8(tag)) return make_error(Code::Invalid, "bridge: the " + w + " " + quoted(tag) + " is not valid UTF-8");
+  if (!valid_utf8(tag))
+    return make_error(Code::Invalid, "bridge: the " + w + " " + quoted(tag) + " is not valid UTF-8");
   return {};
 }
 
@@ -151,8 +152,8 @@ Status Bridge::store(std::string_view tag, ReportPtr report, const StoreMetadata
       Event e;
       e.kind = EventKind::Overwrite;
       e.tag = key;
-      e.detail = std::to_string(it->second.report->format_major()) + "." +
-                 std::to_string(it->second.report->format_minor());
+      e.detail =
+          std::to_string(it->second.report->format_major()) + "." + std::to_string(it->second.report->format_minor());
       it->second.report = std::move(report);
       it->second.meta = meta;
       for (auto o = s_->order.begin(); o != s_->order.end(); ++o) {
@@ -266,7 +267,9 @@ Status Bridge::register_watch(std::string_view symbol) {
   return {};
 }
 
-uint32_t Bridge::watch_count() const { return s_->watch_count.load(); }
+uint32_t Bridge::watch_count() const {
+  return s_->watch_count.load();
+}
 
 std::vector<Item> Bridge::drain() {
   std::lock_guard lk(s_->mu);
@@ -310,8 +313,12 @@ std::vector<Item> Bridge::drain_ordered_impl(bool with_meta, std::string_view va
   return out;
 }
 
-std::vector<Item> Bridge::drain_ordered() { return drain_ordered_impl(false, "drain_ordered"); }
-std::vector<Item> Bridge::drain_ordered_with_stats() { return drain_ordered_impl(true, "drain_ordered_with_stats"); }
+std::vector<Item> Bridge::drain_ordered() {
+  return drain_ordered_impl(false, "drain_ordered");
+}
+std::vector<Item> Bridge::drain_ordered_with_stats() {
+  return drain_ordered_impl(true, "drain_ordered_with_stats");
+}
 
 std::vector<Event> Bridge::drain_events() {
   std::lock_guard lk(s_->mu);
@@ -385,9 +392,13 @@ BridgeGuard::~BridgeGuard() {
   if (armed_) swap_thread_local(std::move(prev_));
 }
 
-BridgeGuard set_thread_local(Bridge b) { return BridgeGuard(swap_thread_local(std::move(b))); }
+BridgeGuard set_thread_local(Bridge b) {
+  return BridgeGuard(swap_thread_local(std::move(b)));
+}
 
-std::optional<Bridge> active_bridge() { return tl_bridge; }
+std::optional<Bridge> active_bridge() {
+  return tl_bridge;
+}
 
 Result<bool> capture_on_thread(std::string_view tag, std::optional<uint16_t> step_index) {
   if (Status st = check_tag(tag); !st.ok()) return st.error();

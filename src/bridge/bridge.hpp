@@ -113,9 +113,9 @@ class Bridge {
   uint32_t watch_count() const;
 
   // ---- drains and queries (§1.8) -----------------------------------------
-  std::vector<Item> drain();                    // any order, no metadata
-  std::vector<Item> drain_ordered();            // FIFO order, no metadata
-  std::vector<Item> drain_ordered_with_stats(); // FIFO order with metadata
+  std::vector<Item> drain();                     // any order, no metadata
+  std::vector<Item> drain_ordered();             // FIFO order, no metadata
+  std::vector<Item> drain_ordered_with_stats();  // FIFO order with metadata
   // Every event in order, plus EventLogTruncated when some were dropped.
   std::vector<Event> drain_events();
   size_t event_count() const;  // without the synthetic marker

@@ -109,8 +109,8 @@ bridge::WatchRegisterFn c_watch(ktsnap_bridge_watch_fn fn, void* ud) {
     if (st == KTSNAP_OK) return {};
     reason[sizeof reason - 1] = '\0';
     Code code = st < 0 ? static_cast<Code>(st) : Code::Internal;
-    std::string msg = reason[0] != '\0' ? std::string(reason)
-                                        : std::string("the watch callback returned ") + ktsnap_status_str(st);
+    std::string msg =
+        reason[0] != '\0' ? std::string(reason) : std::string("the watch callback returned ") + ktsnap_status_str(st);
     return make_error(code, std::move(msg));
   };
 }
@@ -167,7 +167,9 @@ KTSNAP_API ktsnap_status ktsnap_bridge_clone(ktsnap_bridge** out, const ktsnap_b
   });
 }
 
-KTSNAP_API void ktsnap_bridge_free(ktsnap_bridge* bridge) noexcept { delete bridge; }
+KTSNAP_API void ktsnap_bridge_free(ktsnap_bridge* bridge) noexcept {
+  delete bridge;
+}
 
 KTSNAP_API bool ktsnap_bridge_same(const ktsnap_bridge* a, const ktsnap_bridge* b) noexcept {
   return a != nullptr && b != nullptr && a->b.same_as(b->b);
@@ -254,8 +256,7 @@ KTSNAP_API size_t ktsnap_bridge_periodic_real_count(const ktsnap_bridge* bridge)
   return bridge == nullptr ? 0 : bridge->b.periodic_real_count();
 }
 
-KTSNAP_API ktsnap_status ktsnap_bridge_drain(ktsnap_bridge_items** out, ktsnap_bridge* bridge,
-                                             uint32_t mode) noexcept {
+KTSNAP_API ktsnap_status ktsnap_bridge_drain(ktsnap_bridge_items** out, ktsnap_bridge* bridge, uint32_t mode) noexcept {
   static constexpr const char* fn = "ktsnap_bridge_drain";
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
@@ -269,8 +270,8 @@ KTSNAP_API ktsnap_status ktsnap_bridge_drain(ktsnap_bridge_items** out, ktsnap_b
     auto list = std::make_unique<ktsnap_bridge_items>();
     list->entries.reserve(bridge::kMaxStoredSnapshots);
     std::vector<bridge::Item> items = mode == KTSNAP_BRIDGE_DRAIN_UNORDERED ? bridge->b.drain()
-                                      : mode == KTSNAP_BRIDGE_DRAIN_ORDERED  ? bridge->b.drain_ordered()
-                                                                             : bridge->b.drain_ordered_with_stats();
+                                      : mode == KTSNAP_BRIDGE_DRAIN_ORDERED ? bridge->b.drain_ordered()
+                                                                            : bridge->b.drain_ordered_with_stats();
     for (auto& item : items) {
       // A handle on the stored report, sharing its bytes (no copy).
       std::shared_ptr<const void> owner = item.report;
@@ -300,7 +301,8 @@ KTSNAP_API ktsnap_status ktsnap_bridge_items_get(ktsnap_bridge_item* out, const 
     size_t sz = 0;
     std::memcpy(&sz, out, sizeof sz);
     if (sz < sizeof(size_t))
-      return fail(KTSNAP_E_INVALID, "ktsnap_bridge_items_get: out->sz too small (set it to sizeof(ktsnap_bridge_item))");
+      return fail(KTSNAP_E_INVALID,
+                  "ktsnap_bridge_items_get: out->sz too small (set it to sizeof(ktsnap_bridge_item))");
     KTSNAP_CAPI_REQUIRE(fn, items);
     if (idx >= items->entries.size())
       return fail(KTSNAP_E_RANGE, "ktsnap_bridge_items_get: index " + std::to_string(idx) + " past the " +
@@ -333,7 +335,9 @@ KTSNAP_API ktsnap_status ktsnap_bridge_items_get(ktsnap_bridge_item* out, const 
   });
 }
 
-KTSNAP_API void ktsnap_bridge_items_free(ktsnap_bridge_items* items) noexcept { delete items; }
+KTSNAP_API void ktsnap_bridge_items_free(ktsnap_bridge_items* items) noexcept {
+  delete items;
+}
 
 KTSNAP_API ktsnap_status ktsnap_bridge_drain_events(ktsnap_bridge_events** out, ktsnap_bridge* bridge) noexcept {
   static constexpr const char* fn = "ktsnap_bridge_drain_events";
@@ -382,7 +386,9 @@ KTSNAP_API ktsnap_status ktsnap_bridge_events_get(ktsnap_bridge_event* out, cons
   });
 }
 
-KTSNAP_API void ktsnap_bridge_events_free(ktsnap_bridge_events* events) noexcept { delete events; }
+KTSNAP_API void ktsnap_bridge_events_free(ktsnap_bridge_events* events) noexcept {
+  delete events;
+}
 
 KTSNAP_API ktsnap_status ktsnap_bridge_attach_ring(ktsnap_bridge* bridge, ktsnap_producer* producer,
                                                    int64_t timeout_ns) noexcept {

@@ -234,8 +234,8 @@ TEST(CapiBridge, StoreOptsSizesAndMetadata) {
   EXPECT_EQ(it.stats_json, nullptr);
   ASSERT_OK(ktsnap_bridge_items_get(&it, items, 1));
   EXPECT_EQ(std::string(it.tag, it.tag_len), "full");
-  EXPECT_EQ(it.flags, KTSNAP_BRIDGE_HAS_ELAPSED | KTSNAP_BRIDGE_HAS_BOUNDARY | KTSNAP_BRIDGE_HAS_STEP |
-                          KTSNAP_BRIDGE_HAS_STATS);
+  EXPECT_EQ(it.flags,
+            KTSNAP_BRIDGE_HAS_ELAPSED | KTSNAP_BRIDGE_HAS_BOUNDARY | KTSNAP_BRIDGE_HAS_STEP | KTSNAP_BRIDGE_HAS_STATS);
   EXPECT_EQ(std::string(it.stats_json, it.stats_json_len), std::string(stats, sizeof stats - 1));
   EXPECT_EQ(it.elapsed_ms, 11u);
   EXPECT_EQ(it.boundary_offset_ms, 22u);

@@ -1,5 +1,7 @@
 // The snapshot bridge (spec wire.md §1): store, eviction, overwrite, the
 // event log, capture, watches, drains, the per-thread bridge.
+#include "bridge/bridge.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "bridge/bridge.hpp"
 #include "report/builder.hpp"
 
 namespace ktsnap::bridge {
@@ -35,7 +36,9 @@ std::vector<std::string> tags_of(const std::vector<Item>& items) {
   return out;
 }
 
-std::string tag_n(size_t i) { return "t" + std::to_string(i); }
+std::string tag_n(size_t i) {
+  return "t" + std::to_string(i);
+}
 
 TEST(Bridge, StoreAndQuery) {
   Bridge b;
@@ -281,9 +284,9 @@ TEST(Bridge, HostileTags) {
   expect_bad(std::string(1 << 20, 'x'), Code::Range);
   expect_bad(std::string("a\0b", 3), Code::Invalid);
   expect_bad("\xff\xfe", Code::Invalid);
-  expect_bad("\xc0\xaf", Code::Invalid);        // overlong
-  expect_bad("\xed\xa0\x80", Code::Invalid);    // surrogate
-  expect_bad("abc\xe2\x82", Code::Invalid);     // truncated
+  expect_bad("\xc0\xaf", Code::Invalid);      // overlong
+  expect_bad("\xed\xa0\x80", Code::Invalid);  // surrogate
+  expect_bad("abc\xe2\x82", Code::Invalid);   // truncated
   EXPECT_TRUE(b.empty());
   EXPECT_EQ(b.watch_count(), 0u);
   EXPECT_TRUE(b.store(std::string(kMaxTagBytes, 'y'), make_report("y")).ok());
