@@ -271,3 +271,54 @@ OFF(ktsnap_ring_info, reserved, 68);
 OFF(ktsnap_ring_info, consumer_position, 72);
 OFF(ktsnap_ring_info, consumer_pid, 200);
 _Static_assert(KTSNAP_RING_MAX_CONSUMERS == 16, "ring consumer slots are pinned");
+
+SIZE(ktsnap_bridge_opts, 40);
+SIZE(ktsnap_bridge_opts, KTSNAP_BRIDGE_OPTS_SIZE_V1);
+ALIGN(ktsnap_bridge_opts, 8);
+OFF(ktsnap_bridge_opts, sz, 0);
+OFF(ktsnap_bridge_opts, capture, 8);
+OFF(ktsnap_bridge_opts, capture_user_data, 16);
+OFF(ktsnap_bridge_opts, watch, 24);
+OFF(ktsnap_bridge_opts, watch_user_data, 32);
+
+SIZE(ktsnap_bridge_store_opts, 48);
+SIZE(ktsnap_bridge_store_opts, KTSNAP_BRIDGE_STORE_OPTS_SIZE_V1);
+ALIGN(ktsnap_bridge_store_opts, 8);
+OFF(ktsnap_bridge_store_opts, sz, 0);
+OFF(ktsnap_bridge_store_opts, stats_json, 8);
+OFF(ktsnap_bridge_store_opts, stats_json_len, 16);
+OFF(ktsnap_bridge_store_opts, elapsed_ms, 24);
+OFF(ktsnap_bridge_store_opts, boundary_offset_ms, 32);
+OFF(ktsnap_bridge_store_opts, flags, 40);
+OFF(ktsnap_bridge_store_opts, step_index, 44);
+OFF(ktsnap_bridge_store_opts, reserved, 46);
+
+SIZE(ktsnap_bridge_item, 72);
+SIZE(ktsnap_bridge_item, KTSNAP_BRIDGE_ITEM_SIZE_V1);
+ALIGN(ktsnap_bridge_item, 8);
+OFF(ktsnap_bridge_item, sz, 0);
+OFF(ktsnap_bridge_item, report, 8);
+OFF(ktsnap_bridge_item, tag, 16);
+OFF(ktsnap_bridge_item, tag_len, 24);
+OFF(ktsnap_bridge_item, stats_json, 32);
+OFF(ktsnap_bridge_item, stats_json_len, 40);
+OFF(ktsnap_bridge_item, elapsed_ms, 48);
+OFF(ktsnap_bridge_item, boundary_offset_ms, 56);
+OFF(ktsnap_bridge_item, flags, 64);
+OFF(ktsnap_bridge_item, step_index, 68);
+OFF(ktsnap_bridge_item, reserved, 70);
+
+SIZE(ktsnap_bridge_event, 64);
+SIZE(ktsnap_bridge_event, KTSNAP_BRIDGE_EVENT_SIZE_V1);
+ALIGN(ktsnap_bridge_event, 8);
+OFF(ktsnap_bridge_event, sz, 0);
+OFF(ktsnap_bridge_event, kind, 8);
+OFF(ktsnap_bridge_event, status, 12);
+OFF(ktsnap_bridge_event, tag, 16);
+OFF(ktsnap_bridge_event, tag_len, 24);
+OFF(ktsnap_bridge_event, detail, 32);
+OFF(ktsnap_bridge_event, detail_len, 40);
+OFF(ktsnap_bridge_event, count, 48);
+OFF(ktsnap_bridge_event, cap, 56);
+_Static_assert(KTSNAP_BRIDGE_MAX_REPORTS == 64 && KTSNAP_BRIDGE_MAX_EVENTS == 1024 && KTSNAP_BRIDGE_MAX_WATCHES == 3,
+               "bridge limits are pinned");

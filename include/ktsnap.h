@@ -34,9 +34,9 @@
  *   that lie wholly inside sz, rejects sz < sizeof(size_t), and rejects a
  *   struct larger than it knows unless every unknown byte is zero.
  * - Only the picker functions (ktsnap_snapshot_live_var_via(),
- *   ktsnap_snapshot_live_vars_via()) call back into user code, on the
- *   calling thread, before they return. No exception or unwind leaves the
- *   library.
+ *   ktsnap_snapshot_live_vars_via()) and a bridge's capture and watch
+ *   callbacks (ktsnap_bridge_opts) call back into user code, on the calling
+ *   thread, before they return. No exception or unwind leaves the library.
  */
 #ifndef KTSNAP_H
 #define KTSNAP_H
@@ -1978,6 +1978,361 @@ KTSNAP_API uint64_t ktsnap_consumer_missed(const ktsnap_consumer *consumer) KTSN
  * did not come from a ring).
  */
 KTSNAP_API ktsnap_status ktsnap_report_ring_seq(uint64_t *seq_out, const ktsnap_report *report) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Bridge: an in-process store of reports keyed by tag                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A bridge holds up to KTSNAP_BRIDGE_MAX_REPORTS reports keyed by tag, in
+ * the order they were stored, with optional metadata per report (stats
+ * JSON, elapsed and boundary-offset milliseconds, step index). It is what a
+ * test fixture installs on a thread so that snapshot operations are served
+ * in process, and what a host coordinator stores its captures in.
+ *
+ * - Storing a new tag past the cap evicts the oldest tag (an EVICTION
+ *   event). Storing an existing tag overwrites it: the tag moves to the
+ *   back of the order and its metadata becomes exactly the new call's
+ *   (fields not given are removed); an OVERWRITE event; never an eviction.
+ * - Events (ktsnap_bridge_drain_events()) record what went wrong without
+ *   failing a call. At most KTSNAP_BRIDGE_MAX_EVENTS are kept: the oldest
+ *   is dropped for a new one, and the next drain ends with one
+ *   LOG_TRUNCATED event that counts the dropped ones.
+ * - Tags and watch symbols are 1 to KTSNAP_BRIDGE_MAX_TAG bytes of UTF-8
+ *   with no NUL byte, passed with an explicit length. Anything else is
+ *   refused (KTSNAP_E_INVALID, or KTSNAP_E_RANGE when too long) and nothing
+ *   stored is touched.
+ * - Every bridge function is thread-safe. A ktsnap_bridge handle is a
+ *   reference: ktsnap_bridge_clone() makes another one on the same state,
+ *   and the state lives until the last reference (handles, the thread
+ *   slots of ktsnap_bridge_push_thread()) is gone.
+ * - Callbacks run on the thread that made the call, outside the bridge's
+ *   lock (they may call the bridge). They must not throw, longjmp or let a
+ *   Go panic escape. Their user_data must stay valid while any reference
+ *   to the bridge lives.
+ */
+
+/** A bridge reference. Owned; release with ktsnap_bridge_free(). */
+typedef struct ktsnap_bridge ktsnap_bridge;
+/** Reports drained from a bridge. Owned; release with ktsnap_bridge_items_free(). */
+typedef struct ktsnap_bridge_items ktsnap_bridge_items;
+/** Events drained from a bridge. Owned; release with ktsnap_bridge_events_free(). */
+typedef struct ktsnap_bridge_events ktsnap_bridge_events;
+
+/** Most reports a bridge holds. */
+#define KTSNAP_BRIDGE_MAX_REPORTS 64u
+/** Most events a bridge keeps between drains. */
+#define KTSNAP_BRIDGE_MAX_EVENTS 1024u
+/** Most watch registrations a bridge accepts (one hardware slot is kept for the error trigger). */
+#define KTSNAP_BRIDGE_MAX_WATCHES 3u
+/** Longest tag or watch symbol, in bytes. */
+#define KTSNAP_BRIDGE_MAX_TAG 4096u
+
+/**
+ * Produces the report for `tag` (tag_len bytes, NUL-terminated as well).
+ * Return an owned report, which the bridge takes (it frees the handle), or
+ * NULL when no report is available (not an error: the bridge records a
+ * CAPTURE_UNAVAILABLE event). A report a ring consumer handed out keeps
+ * its record in the ring for as long as the bridge holds it: return a copy
+ * (ktsnap_report_open_memory() with KTSNAP_OPEN_COPY) to release the ring
+ * at once. Must not throw.
+ */
+typedef ktsnap_report *(*ktsnap_bridge_capture_fn)(const char *tag, size_t tag_len, void *user_data);
+
+/**
+ * Registers a watch on `symbol` (symbol_len bytes, NUL-terminated as well).
+ * Return KTSNAP_OK, or a negative status and optionally a reason written
+ * to err_buf (err_buf_size bytes, NUL-terminated; it starts empty). Must
+ * not throw.
+ */
+typedef ktsnap_status (*ktsnap_bridge_watch_fn)(const char *symbol, size_t symbol_len, char *err_buf,
+                                                size_t err_buf_size, void *user_data);
+
+/** Options for ktsnap_bridge_new(). */
+typedef struct ktsnap_bridge_opts {
+  size_t sz;                        /**< sizeof(ktsnap_bridge_opts) as the caller knows it */
+  ktsnap_bridge_capture_fn capture; /**< NULL: every capture is unavailable */
+  void *capture_user_data;          /**< passed to capture */
+  ktsnap_bridge_watch_fn watch;     /**< NULL: watch registration fails with KTSNAP_E_UNSUPPORTED */
+  void *watch_user_data;            /**< passed to watch */
+} ktsnap_bridge_opts;
+
+/** Size of ktsnap_bridge_opts in version 1.0 of the ABI. */
+#define KTSNAP_BRIDGE_OPTS_SIZE_V1 40
+
+/** Initialiser for ktsnap_bridge_opts: no callbacks, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_BRIDGE_OPTS_INIT { sizeof(ktsnap_bridge_opts), NULL, NULL, NULL, NULL }
+#else
+#define KTSNAP_BRIDGE_OPTS_INIT { .sz = sizeof(ktsnap_bridge_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_BRIDGE_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_opts_init(ktsnap_bridge_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Creates an empty bridge. out: owned reference, release with
+ * ktsnap_bridge_free(). opts may be NULL (no callbacks).
+ * Errors: KTSNAP_E_INVALID (NULL out, bad opts), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_new(ktsnap_bridge **out, const ktsnap_bridge_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Another reference to the same bridge state (stores through one are seen
+ * through the other). out: owned, release with ktsnap_bridge_free().
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_clone(ktsnap_bridge **out, const ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+
+/** Drops one reference; the state goes with the last one. NULL is ignored. */
+KTSNAP_API void ktsnap_bridge_free(ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+
+/** Whether two references share one bridge state; false when either is NULL. */
+KTSNAP_API bool ktsnap_bridge_same(const ktsnap_bridge *a, const ktsnap_bridge *b) KTSNAP_NOEXCEPT;
+
+/* ktsnap_bridge_store_opts.flags and ktsnap_bridge_item.flags */
+#define KTSNAP_BRIDGE_HAS_ELAPSED 0x1u  /**< elapsed_ms is meaningful */
+#define KTSNAP_BRIDGE_HAS_BOUNDARY 0x2u /**< boundary_offset_ms is meaningful */
+#define KTSNAP_BRIDGE_HAS_STEP 0x4u     /**< step_index is meaningful */
+#define KTSNAP_BRIDGE_HAS_STATS 0x8u    /**< ktsnap_bridge_item only: stats_json is set */
+
+/** Metadata stored beside a report (ktsnap_bridge_store()). */
+typedef struct ktsnap_bridge_store_opts {
+  size_t sz;                   /**< sizeof(ktsnap_bridge_store_opts) as the caller knows it */
+  const char *stats_json;      /**< scheduler stats JSON (stats_json_len bytes, copied); NULL = none */
+  size_t stats_json_len;       /**< bytes at stats_json */
+  uint64_t elapsed_ms;         /**< with KTSNAP_BRIDGE_HAS_ELAPSED */
+  uint64_t boundary_offset_ms; /**< with KTSNAP_BRIDGE_HAS_BOUNDARY */
+  uint32_t flags;              /**< KTSNAP_BRIDGE_HAS_ELAPSED/_BOUNDARY/_STEP; unknown bits are rejected */
+  uint16_t step_index;         /**< with KTSNAP_BRIDGE_HAS_STEP: 0 = baseline, 1..N = step */
+  uint8_t reserved[2];         /**< must be zero */
+} ktsnap_bridge_store_opts;
+
+/** Size of ktsnap_bridge_store_opts in version 1.0 of the ABI. */
+#define KTSNAP_BRIDGE_STORE_OPTS_SIZE_V1 48
+
+/** Initialiser for ktsnap_bridge_store_opts: no metadata, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_BRIDGE_STORE_OPTS_INIT { sizeof(ktsnap_bridge_store_opts), NULL, 0u, 0u, 0u, 0u, 0u, { 0, 0 } }
+#else
+#define KTSNAP_BRIDGE_STORE_OPTS_INIT { .sz = sizeof(ktsnap_bridge_store_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_BRIDGE_STORE_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_store_opts_init(ktsnap_bridge_store_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Stores `report` under `tag` (tag_len bytes) with the metadata of opts
+ * (NULL: none). The report is not taken: the bridge keeps its own copy of
+ * the bytes, and the caller still frees `report`. With a ring attached the
+ * report is published there too; a publish failure is a PUBLISH_FAILED
+ * event, not a failure of this call.
+ * Errors: KTSNAP_E_INVALID (NULL argument, bad tag, bad opts or flags),
+ * KTSNAP_E_RANGE (tag too long), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_store(ktsnap_bridge *bridge, const char *tag, size_t tag_len,
+                                             const ktsnap_report *report,
+                                             const ktsnap_bridge_store_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Calls the bridge's capture callback for `tag` and stores what it
+ * returns, with step_index (0..65535) as the only metadata, or none when
+ * step_index is negative. *captured_out: true when a report was stored,
+ * false when the callback had none (a CAPTURE_UNAVAILABLE event; not an
+ * error). captured_out may be NULL.
+ * Errors: KTSNAP_E_INVALID (NULL bridge, bad tag, step_index > 65535),
+ * KTSNAP_E_RANGE (tag too long), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_capture(bool *captured_out, ktsnap_bridge *bridge, const char *tag,
+                                               size_t tag_len, int32_t step_index) KTSNAP_NOEXCEPT;
+
+/**
+ * Registers a watch on `symbol`: reserves one of KTSNAP_BRIDGE_MAX_WATCHES
+ * slots (atomically: the count never passes the cap), then calls the watch
+ * callback. The slot is kept only when the callback succeeds.
+ * Errors: KTSNAP_E_INVALID / KTSNAP_E_RANGE (NULL bridge, bad symbol),
+ * KTSNAP_E_BUSY (every slot is taken), KTSNAP_E_UNSUPPORTED (no watch
+ * callback), or the callback's status (KTSNAP_E_INTERNAL when it returned a
+ * positive number) with its reason in the message.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_register_watch(ktsnap_bridge *bridge, const char *symbol,
+                                                      size_t symbol_len) KTSNAP_NOEXCEPT;
+
+/** Watch slots committed so far (0..KTSNAP_BRIDGE_MAX_WATCHES); 0 for NULL. Thread-safe. */
+KTSNAP_API uint32_t ktsnap_bridge_watch_count(const ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+/** Reports held now; 0 for NULL. */
+KTSNAP_API size_t ktsnap_bridge_len(const ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+/** Events waiting for the next drain (without the truncation marker); 0 for NULL. */
+KTSNAP_API size_t ktsnap_bridge_event_count(const ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+/** Whether a report is held under `tag`; false for NULL or a tag no store would accept. */
+KTSNAP_API bool ktsnap_bridge_has(const ktsnap_bridge *bridge, const char *tag, size_t tag_len) KTSNAP_NOEXCEPT;
+/**
+ * Reports tagged exactly "periodic_" and three ASCII digits that are not
+ * placeholders; 0 for NULL.
+ */
+KTSNAP_API size_t ktsnap_bridge_periodic_real_count(const ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+
+/* ktsnap_bridge_drain() modes */
+#define KTSNAP_BRIDGE_DRAIN_UNORDERED 0u /**< any order, no metadata */
+#define KTSNAP_BRIDGE_DRAIN_ORDERED 1u   /**< oldest first, no metadata */
+#define KTSNAP_BRIDGE_DRAIN_WITH_STATS 2u /**< oldest first, with the stored metadata */
+
+/**
+ * Takes every report out of the bridge (it is empty afterwards; the
+ * metadata of the other modes is discarded). out: owned list, release
+ * with ktsnap_bridge_items_free(). Reports the order lost track of (a bug)
+ * come last, each with an ORDERING_REPAIRED event.
+ * Errors: KTSNAP_E_INVALID (NULL argument, unknown mode), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_drain(ktsnap_bridge_items **out, ktsnap_bridge *bridge,
+                                             uint32_t mode) KTSNAP_NOEXCEPT;
+
+/** One drained report (filled by ktsnap_bridge_items_get()); an sz-first output struct. */
+typedef struct ktsnap_bridge_item {
+  size_t sz;                    /**< set by the caller: sizeof(ktsnap_bridge_item) as it knows it */
+  const ktsnap_report *report;  /**< borrowed: valid while the list lives */
+  const char *tag;              /**< borrowed, NUL-terminated */
+  size_t tag_len;               /**< bytes of tag */
+  const char *stats_json;       /**< borrowed, NUL-terminated; NULL without KTSNAP_BRIDGE_HAS_STATS */
+  size_t stats_json_len;        /**< bytes of stats_json */
+  uint64_t elapsed_ms;          /**< with KTSNAP_BRIDGE_HAS_ELAPSED */
+  uint64_t boundary_offset_ms;  /**< with KTSNAP_BRIDGE_HAS_BOUNDARY */
+  uint32_t flags;               /**< KTSNAP_BRIDGE_HAS_* bits */
+  uint16_t step_index;          /**< with KTSNAP_BRIDGE_HAS_STEP */
+  uint8_t reserved[2];          /**< zero */
+} ktsnap_bridge_item;
+
+/** Size of ktsnap_bridge_item in version 1.0 of the ABI. */
+#define KTSNAP_BRIDGE_ITEM_SIZE_V1 72
+
+/** Number of reports in the list; 0 for NULL. */
+KTSNAP_API size_t ktsnap_bridge_items_count(const ktsnap_bridge_items *items) KTSNAP_NOEXCEPT;
+
+/**
+ * Report `idx` of the list. Fields lying wholly inside out->sz are
+ * written, nothing past it. Pointers are borrowed from the list.
+ * Errors: KTSNAP_E_INVALID (NULL argument, out->sz < sizeof(size_t)),
+ * KTSNAP_E_RANGE (idx past the end).
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_items_get(ktsnap_bridge_item *out, const ktsnap_bridge_items *items,
+                                                 size_t idx) KTSNAP_NOEXCEPT;
+
+/** Releases a list and every report borrowed from it. NULL is ignored. */
+KTSNAP_API void ktsnap_bridge_items_free(ktsnap_bridge_items *items) KTSNAP_NOEXCEPT;
+
+/* Event kinds (ktsnap_bridge_event.kind). Numbers are fixed forever; more may come. */
+#define KTSNAP_BRIDGE_EVENT_CAPTURE_UNAVAILABLE 1u /**< tag: the capture callback had no report */
+#define KTSNAP_BRIDGE_EVENT_OVERWRITE 2u           /**< tag; detail: the replaced report's format "major.minor" */
+#define KTSNAP_BRIDGE_EVENT_EVICTION 3u            /**< tag: the evicted tag; detail: the new tag; cap */
+#define KTSNAP_BRIDGE_EVENT_ORDERING_REPAIRED 4u   /**< tag; detail: the drain ("drain_ordered", ...) */
+#define KTSNAP_BRIDGE_EVENT_CAP_VIOLATION 5u       /**< count: reports held; cap (every report was dropped) */
+#define KTSNAP_BRIDGE_EVENT_LOG_TRUNCATED 6u       /**< count: events dropped since the last drain */
+#define KTSNAP_BRIDGE_EVENT_PUBLISH_FAILED 7u      /**< tag; status; detail: the message */
+
+/** One event (filled by ktsnap_bridge_events_get()); an sz-first output struct. */
+typedef struct ktsnap_bridge_event {
+  size_t sz;            /**< set by the caller: sizeof(ktsnap_bridge_event) as it knows it */
+  uint32_t kind;        /**< KTSNAP_BRIDGE_EVENT_* */
+  ktsnap_status status; /**< PUBLISH_FAILED: the ring's status; else 0 */
+  const char *tag;      /**< borrowed, NUL-terminated; "" when the kind has none */
+  size_t tag_len;       /**< bytes of tag */
+  const char *detail;   /**< borrowed, NUL-terminated; "" when the kind has none */
+  size_t detail_len;    /**< bytes of detail */
+  uint64_t count;       /**< see the kinds */
+  uint64_t cap;         /**< see the kinds */
+} ktsnap_bridge_event;
+
+/** Size of ktsnap_bridge_event in version 1.0 of the ABI. */
+#define KTSNAP_BRIDGE_EVENT_SIZE_V1 64
+
+/**
+ * Takes every event in the order they happened, then LOG_TRUNCATED when
+ * some were dropped (and resets that count). Independent of the report
+ * drains. out: owned list, release with ktsnap_bridge_events_free().
+ * Errors: KTSNAP_E_INVALID (NULL argument), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_drain_events(ktsnap_bridge_events **out,
+                                                    ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+
+/** Number of events in the list; 0 for NULL. */
+KTSNAP_API size_t ktsnap_bridge_events_count(const ktsnap_bridge_events *events) KTSNAP_NOEXCEPT;
+
+/**
+ * Event `idx` of the list, as ktsnap_bridge_items_get().
+ * Errors: KTSNAP_E_INVALID, KTSNAP_E_RANGE.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_events_get(ktsnap_bridge_event *out, const ktsnap_bridge_events *events,
+                                                  size_t idx) KTSNAP_NOEXCEPT;
+
+/** Releases an event list. NULL is ignored. */
+KTSNAP_API void ktsnap_bridge_events_free(ktsnap_bridge_events *events) KTSNAP_NOEXCEPT;
+
+/**
+ * Attaches a ring: every report stored from now on (ktsnap_bridge_store(),
+ * ktsnap_bridge_capture()) is also published through `producer`, waiting
+ * up to timeout_ns per report under the wait policy. On success the bridge
+ * takes the producer: do not use or free it afterwards; it is released
+ * when it is replaced, detached, or the last bridge reference goes.
+ * Publishes happen after the store, one at a time; a failure is a
+ * PUBLISH_FAILED event. producer NULL detaches (and releases the one held).
+ * On failure the caller keeps the producer.
+ * Errors: KTSNAP_E_INVALID (NULL bridge), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_attach_ring(ktsnap_bridge *bridge, ktsnap_producer *producer,
+                                                   int64_t timeout_ns) KTSNAP_NOEXCEPT;
+
+/*
+ * The calling thread's active bridge. Each thread has a slot, empty at
+ * first, and a stack of what push replaced. A pushed bridge is shared
+ * (the slot holds its own reference: the handle may be freed at once).
+ * The thread-level operations below serve snapshot requests from the
+ * active bridge; without one they fail with KTSNAP_E_UNSUPPORTED (this
+ * library has no guest transport to fall back on).
+ */
+
+/**
+ * Makes `bridge` this thread's active bridge and remembers the previous
+ * one (or none) for ktsnap_bridge_pop_thread(). Pushes nest.
+ * Errors: KTSNAP_E_INVALID (NULL bridge), KTSNAP_E_NOMEM.
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_push_thread(ktsnap_bridge *bridge) KTSNAP_NOEXCEPT;
+
+/**
+ * Restores the bridge the matching push replaced (or none).
+ * Errors: KTSNAP_E_NOTFOUND (nothing was pushed on this thread).
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_pop_thread(void) KTSNAP_NOEXCEPT;
+
+/**
+ * A new reference to this thread's active bridge. out: owned, release with
+ * ktsnap_bridge_free().
+ * Errors: KTSNAP_E_INVALID (NULL out), KTSNAP_E_NOTFOUND (none installed).
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_active(ktsnap_bridge **out) KTSNAP_NOEXCEPT;
+
+/**
+ * ktsnap_bridge_capture() on this thread's active bridge.
+ * Errors: KTSNAP_E_UNSUPPORTED (no bridge installed on this thread), else
+ * as ktsnap_bridge_capture().
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_thread_capture(bool *captured_out, const char *tag, size_t tag_len,
+                                                      int32_t step_index) KTSNAP_NOEXCEPT;
+
+/**
+ * ktsnap_bridge_register_watch() on this thread's active bridge; the
+ * message names the symbol.
+ * Errors: KTSNAP_E_UNSUPPORTED (no bridge installed on this thread), else
+ * as ktsnap_bridge_register_watch().
+ */
+KTSNAP_API ktsnap_status ktsnap_bridge_thread_watch(const char *symbol, size_t symbol_len) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -6,14 +6,11 @@
 
 #include "capi/common-c.hpp"
 #include "capi/handles-c.hpp"
+#include "capi/ring-c.hpp"
 #include "ring/ring.hpp"
 
 struct ktsnap_ring {
   std::shared_ptr<ktsnap::ring::Segment> seg;
-};
-
-struct ktsnap_producer {
-  std::unique_ptr<ktsnap::ring::Producer> p;
 };
 
 struct ktsnap_consumer {
