@@ -299,10 +299,7 @@ KTSNAP_API ktsnap_status ktsnap_bridge_items_get(ktsnap_bridge_item* out, const 
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     size_t sz = 0;
-    std::memcpy(&sz, out, sizeof sz);
-    if (sz < sizeof(size_t))
-      return fail(KTSNAP_E_INVALID,
-                  "ktsnap_bridge_items_get: out->sz too small (set it to sizeof(ktsnap_bridge_item))");
+    if (ktsnap_status st = out_sz(out, fn, "out", "ktsnap_bridge_item", &sz); st != KTSNAP_OK) return st;
     KTSNAP_CAPI_REQUIRE(fn, items);
     if (idx >= items->entries.size())
       return fail(KTSNAP_E_RANGE, "ktsnap_bridge_items_get: index " + std::to_string(idx) + " past the " +
@@ -330,7 +327,7 @@ KTSNAP_API ktsnap_status ktsnap_bridge_items_get(ktsnap_bridge_item* out, const 
       it.flags |= KTSNAP_BRIDGE_HAS_STEP;
       it.step_index = *e.meta.step_index;
     }
-    std::memcpy(out, &it, sz < sizeof it ? sz : sizeof it);
+    copy_out_sz(out, it, sz);
     return KTSNAP_OK;
   });
 }
@@ -362,10 +359,7 @@ KTSNAP_API ktsnap_status ktsnap_bridge_events_get(ktsnap_bridge_event* out, cons
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     size_t sz = 0;
-    std::memcpy(&sz, out, sizeof sz);
-    if (sz < sizeof(size_t))
-      return fail(KTSNAP_E_INVALID,
-                  "ktsnap_bridge_events_get: out->sz too small (set it to sizeof(ktsnap_bridge_event))");
+    if (ktsnap_status st = out_sz(out, fn, "out", "ktsnap_bridge_event", &sz); st != KTSNAP_OK) return st;
     KTSNAP_CAPI_REQUIRE(fn, events);
     if (idx >= events->events.size())
       return fail(KTSNAP_E_RANGE, "ktsnap_bridge_events_get: index " + std::to_string(idx) + " past the " +
@@ -381,7 +375,7 @@ KTSNAP_API ktsnap_status ktsnap_bridge_events_get(ktsnap_bridge_event* out, cons
     ev.detail_len = e.detail.size();
     ev.count = e.count;
     ev.cap = e.cap;
-    std::memcpy(out, &ev, sz < sizeof ev ? sz : sizeof ev);
+    copy_out_sz(out, ev, sz);
     return KTSNAP_OK;
   });
 }

@@ -31,7 +31,7 @@ ktsnap_status bad_count(const char* fn, const char* what, size_t n) {
                                     " (at most " + std::to_string(kMaxSelectors) + ")");
 }
 
-// Writes the counters inside out->sz (checked by the caller).
+// Writes the counters inside dst->sz (checked by the caller).
 void fill_stats(ktsnap_capture_stats* dst, const capture::Stats& s) {
   ktsnap_capture_stats o;
   ktsnap_capture_stats* out = &o;
@@ -47,7 +47,7 @@ void fill_stats(ktsnap_capture_stats* dst, const capture::Stats& s) {
   out->batch_calls = s.batch_calls;
   out->elem_calls = s.elem_calls;
   out->elapsed_ns = s.elapsed.count() > 0 ? uint64_t(s.elapsed.count()) : 0;
-  std::memcpy(dst, &o, std::min(dst->sz, sizeof o));
+  copy_out_sz(dst, o, dst->sz);
 }
 
 }  // namespace
@@ -66,9 +66,8 @@ KTSNAP_API ktsnap_status ktsnap_capture(ktsnap_report** out, const ktsnap_captur
     KTSNAP_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     if (stats) {
-      if (stats->sz < sizeof(size_t))
-        return fail(KTSNAP_E_INVALID, std::string(fn) + ": stats->sz is " + std::to_string(stats->sz) +
-                                          "; set it to sizeof(ktsnap_capture_stats) (KTSNAP_CAPTURE_STATS_INIT)");
+      size_t sz = 0;
+      if (ktsnap_status st = out_sz(stats, fn, "stats", "ktsnap_capture_stats", &sz); st != KTSNAP_OK) return st;
       fill_stats(stats, capture::Stats{});
     }
     if (opts == nullptr)

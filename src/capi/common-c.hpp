@@ -119,6 +119,18 @@ ktsnap_status check_reserved(const uint8_t* reserved, size_t offset, size_t coun
 // Rejects flag bits outside `known`.
 ktsnap_status check_flags(uint32_t flags, uint32_t known, const char* struct_name) noexcept;
 
+// sz-first output structs, filled by the library: *sz_out = the caller's
+// sz, which must at least hold the sz field (else KTSNAP_E_INVALID naming
+// `fn`, the argument `arg` and `struct_name`). `out` must not be NULL.
+ktsnap_status out_sz(const void* out, const char* fn, const char* arg, const char* struct_name,
+                     size_t* sz_out) noexcept;
+
+// Writes the part of `full` (whose sz is the caller's) that lies inside sz.
+template <typename T>
+void copy_out_sz(T* out, const T& full, size_t sz) noexcept {
+  std::memcpy(out, &full, sz < sizeof full ? sz : sizeof full);
+}
+
 // The _init functions: zero sz bytes and store sz.
 ktsnap_status init_sz(void* opts, size_t sz, const char* fn) noexcept;
 

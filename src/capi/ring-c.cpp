@@ -130,8 +130,7 @@ KTSNAP_API ktsnap_status ktsnap_ring_stat(ktsnap_ring_info* out, const ktsnap_ri
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     size_t sz = 0;
-    std::memcpy(&sz, out, sizeof sz);
-    if (sz < sizeof(size_t)) return fail(KTSNAP_E_INVALID, "ktsnap_ring_stat: out->sz too small (set it to sizeof(ktsnap_ring_info))");
+    if (ktsnap_status st = out_sz(out, fn, "out", "ktsnap_ring_info", &sz); st != KTSNAP_OK) return st;
     KTSNAP_CAPI_REQUIRE(fn, ring);
     const ring::Geometry& g = ring->seg->geo();
     ring::SegmentHeader* h = g.hdr();
@@ -154,8 +153,7 @@ KTSNAP_API ktsnap_status ktsnap_ring_stat(ktsnap_ring_info* out, const ktsnap_ri
       s.consumer_position[i] = ring::atom(slot.position).load();
       s.consumer_pid[i] = ring::atom(slot.pid).load();
     }
-    std::memcpy(out, &s, sz < sizeof s ? sz : sizeof s);
-    std::memcpy(out, &sz, sizeof sz);
+    copy_out_sz(out, s, sz);
     return KTSNAP_OK;
   });
 }

@@ -197,6 +197,18 @@ ktsnap_status null_arg(const char* fn, const char* arg) noexcept {
   return fail_parts(KTSNAP_E_INVALID, fn, ": argument '", arg, "' is NULL");
 }
 
+ktsnap_status out_sz(const void* out, const char* fn, const char* arg, const char* struct_name,
+                     size_t* sz_out) noexcept {
+  std::memcpy(sz_out, out, sizeof *sz_out);
+  if (*sz_out >= sizeof(size_t)) return KTSNAP_OK;
+  try {
+    return fail(KTSNAP_E_INVALID, std::string(fn) + ": " + arg + "->sz is too small; set it to sizeof(" +
+                                      struct_name + ")");
+  } catch (...) {
+    return fail_parts(KTSNAP_E_INVALID, fn, ": an sz-first output struct has sz too small");
+  }
+}
+
 ktsnap_status check_sz(const void* opts, size_t known, const char* struct_name, size_t* sz_out) noexcept {
   *sz_out = 0;
   if (opts == nullptr) return KTSNAP_OK;
