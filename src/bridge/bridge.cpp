@@ -6,7 +6,6 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "ring/ring.hpp"
 
 namespace ktsnap {
 inline namespace v1 {
@@ -360,16 +359,6 @@ size_t Bridge::periodic_real_count() const {
 void Bridge::set_publisher(PublishFn publish) {
   std::lock_guard pk(s_->pub_mu);
   s_->publish = std::move(publish);
-}
-
-void Bridge::attach_ring(std::shared_ptr<ring::Producer> producer, int64_t timeout_ns) {
-  if (!producer) {
-    set_publisher(nullptr);
-    return;
-  }
-  set_publisher([p = std::move(producer), timeout_ns](std::span<const uint8_t> bytes) -> Status {
-    return p->publish(bytes, timeout_ns);
-  });
 }
 
 void BridgeTestAccess::forget_order(Bridge& b) {

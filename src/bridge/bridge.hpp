@@ -21,9 +21,6 @@
 
 namespace ktsnap {
 inline namespace v1 {
-namespace ring {
-class Producer;
-}
 namespace bridge {
 
 // Limits of §1.4.
@@ -125,14 +122,15 @@ class Bridge {
   // Reports tagged exactly "periodic_" + 3 ASCII digits that are not placeholders.
   size_t periodic_real_count() const;
 
-  // ---- ring attachment ---------------------------------------------------
+  // ---- publishing (a ring attachment) ------------------------------------
   // Every report stored from now on is also handed to `publish` (after the
-  // store, outside the store lock, one publish at a time). A failure is
+  // store, outside the store lock, one publish at a time). The bridge does
+  // not know rings (they sit below it in the layer order): the C ABI's
+  // ktsnap_bridge_attach_ring and the host service pass a publisher over a
+  // ring producer. A failure is
   // recorded as a PublishFailed event; the stored report stays. nullptr
   // detaches.
   void set_publisher(PublishFn publish);
-  // A publisher over a ring producer, waiting up to timeout_ns per report.
-  void attach_ring(std::shared_ptr<ring::Producer> producer, int64_t timeout_ns);
 
   // Two handles on the same state.
   bool same_as(const Bridge& other) const { return s_ == other.s_; }

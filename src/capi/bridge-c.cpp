@@ -390,7 +390,7 @@ KTSNAP_API ktsnap_status ktsnap_bridge_attach_ring(ktsnap_bridge* bridge, ktsnap
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, bridge);
     if (producer == nullptr) {
-      bridge->b.attach_ring(nullptr, timeout_ns);
+      bridge->b.set_publisher(nullptr);
       return KTSNAP_OK;
     }
     // Everything that may throw happens before the producer is taken, so a
