@@ -12,9 +12,12 @@ namespace ktsnap::wire {
 
 // CRC of `n` bytes at `data`, continuing from `crc` (the CRC of the bytes
 // before them, 0 for none): crc32(b, crc32(a)) == crc32(a followed by b),
-// like zlib. Slice-by-8 over precomputed tables; `data` may be null when
-// `n` is 0.
+// like zlib. Carry-less multiply folding where the CPU has PCLMULQDQ and
+// SSE4.1 (x86-64, detected at run time), slice-by-8 tables otherwise and
+// for short inputs; `data` may be null when `n` is 0.
 uint32_t crc32(const void* data, size_t n, uint32_t crc = 0) noexcept;
+// The same function through the tables only (tests compare the two).
+uint32_t crc32_portable(const void* data, size_t n, uint32_t crc = 0) noexcept;
 
 inline uint32_t crc32(std::span<const uint8_t> bytes, uint32_t crc = 0) noexcept {
   return crc32(bytes.data(), bytes.size(), crc);

@@ -148,25 +148,68 @@ void StreamDecoder::clear_buffer() {
 }
 
 size_t StreamDecoder::feed(std::span<const uint8_t> bytes, std::vector<Frame>& out) {
+  // The rules of the header comment, applied to the buffered bytes followed
+  // by `bytes` as one sequence, without copying `bytes` into the buffer
+  // except for a frame that is still incomplete: a frame that began in an
+  // earlier call is completed in the buffer, later frames are decoded
+  // straight from `bytes`, and only the incomplete tail is kept.
   const size_t before = out.size();
-  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
-  while (buf_.size() - pos_ >= kFrameHeaderSize) {
-    const FrameHeader h = decode_header(buf_.data() + pos_);
+  if (buffered() > 0) {
+    size_t have = buffered();
+    if (have < kFrameHeaderSize) {
+      const size_t take = std::min(kFrameHeaderSize - have, bytes.size());
+      buf_.insert(buf_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+      bytes = bytes.subspan(take);
+      have += take;
+    }
+    if (have >= kFrameHeaderSize) {
+      const FrameHeader h = decode_header(buf_.data() + pos_);
+      const uint64_t whole = frame_size(h.length);
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(whole - have, bytes.size()));
+      buf_.insert(buf_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+      bytes = bytes.subspan(take);
+      if (buffered() == whole) {
+        if (h.length > max_payload_) {
+          // Rule 4: everything fed so far goes, this call's rest included.
+          ++stats_.oversize_frames;
+          stats_.bytes_discarded += bytes.size();
+          clear_buffer();
+          return out.size() - before;
+        }
+        out.push_back(take_frame(h, buf_.data() + pos_ + kFrameHeaderSize, stats_));
+        buf_.clear();
+        pos_ = 0;
+      }
+    }
+    if (buffered() > 0) {
+      // Still incomplete, so every byte of this call is in the buffer.
+      if (buf_.size() - pos_ > 2 * uint64_t(max_payload_)) {
+        ++stats_.overflow_clears;
+        clear_buffer();
+      }
+      return out.size() - before;
+    }
+  }
+  size_t at = 0;
+  while (bytes.size() - at >= kFrameHeaderSize) {
+    const FrameHeader h = decode_header(bytes.data() + at);
     // Rule 2 before rule 4: wait for the payload before judging the length.
-    if (buf_.size() - pos_ - kFrameHeaderSize < h.length) break;
+    if (bytes.size() - at - kFrameHeaderSize < h.length) break;
     if (h.length > max_payload_) {
       ++stats_.oversize_frames;
-      clear_buffer();
-      break;
+      stats_.bytes_discarded += bytes.size() - at;
+      return out.size() - before;
     }
-    out.push_back(take_frame(h, buf_.data() + pos_ + kFrameHeaderSize, stats_));
-    pos_ += frame_size(h.length);
+    out.push_back(take_frame(h, bytes.data() + at + kFrameHeaderSize, stats_));
+    at += frame_size(h.length);
   }
-  buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
-  pos_ = 0;
-  if (buf_.size() > 2 * uint64_t(max_payload_)) {
+  const size_t rest = bytes.size() - at;
+  if (rest > 2 * uint64_t(max_payload_)) {
     ++stats_.overflow_clears;
-    clear_buffer();
+    stats_.bytes_discarded += rest;
+  } else if (rest > 0) {
+    buf_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.end());
+    pos_ = 0;
   }
   return out.size() - before;
 }
