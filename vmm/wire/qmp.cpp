@@ -157,16 +157,17 @@ Result<std::string> QmpClient::read_line() {
   if (fd_ < 0) return make_error(Code::Io, "QMP: the connection is closed after an earlier failure");
   auto deadline = Clock::now() + timeout_;
   for (;;) {
-    if (size_t nl = buf_.find('\n'); nl != std::string::npos) {
+    size_t nl = buf_.find('\n');
+    if ((nl == std::string::npos ? buf_.size() : nl) > kMaxQmpLine)
+      return fail(make_error(Code::Format, "QMP: the server sent a line longer than " +
+                                               std::to_string(kMaxQmpLine) + " bytes"));
+    if (nl != std::string::npos) {
       std::string line = buf_.substr(0, nl);
       buf_.erase(0, nl + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
       return line;
     }
-    if (buf_.size() > kMaxQmpLine)
-      return fail(make_error(Code::Format, "QMP: the server sent a line longer than " +
-                                               std::to_string(kMaxQmpLine) + " bytes"));
     pollfd pfd{fd_, POLLIN, 0};
     int left = remaining_ms(deadline);
     int pr = left > 0 ? ::poll(&pfd, 1, left) : 0;
