@@ -299,7 +299,10 @@ void HostService::handle_request(const SnapshotRequest& req, std::vector<uint8_t
     // WatchRegisterFn); nothing is frozen.
     Status w = bridge_.register_watch(req.tag);
     rec.ok = w.ok();
-    if (!w.ok()) rec.reason = "watch on '" + req.tag + "' not registered: " + w.error().message;
+    if (!w.ok() && w.error().code == Code::Unsupported)
+      rec.reason = "watch '" + req.tag + "': this host does not support watch requests (no watch-register callback)";
+    else if (!w.ok())
+      rec.reason = "watch '" + req.tag + "': " + w.error().message;
   }
   rec.request_id = req.request_id;
   rec.kind = req.kind;
