@@ -8,10 +8,16 @@ layout and checks every reply byte for byte, then the files written.
   serve_compat.py KTSNAP WORKDIR
 
 Needs root, a working bpf() and bpftool (for a live map to capture); exits
-77 (skipped) with the reason otherwise. Prints "N passed, N failed".
+77 (skipped) with the reason otherwise. With qemu-system-x86_64 present, a
+second part pauses a real (machine-less) QEMU through --qmp and checks from
+a second QMP monitor, in the --hook, that it is paused during each capture
+and running again after; it also drives the SIGUSR1/SIGUSR2/SIGTERM
+triggers. Prints "N passed, N failed".
 """
+import json
 import os
 import select
+import signal
 import shutil
 import socket
 import struct
@@ -103,6 +109,111 @@ def no_reply(conn, wait=0.4):
     return not r
 
 
+def hook_check(monitor):
+    """--hook body: exit 0 only when the VM behind `monitor` is paused (and
+    the tag is not "hookfail")."""
+    if os.environ.get("KTSNAP_TAG") == "hookfail":
+        sys.exit(3)
+    status = qmp_status(monitor)
+    sys.exit(0 if status == "paused" else 1)
+
+
+def qmp_status(monitor):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(monitor)
+    f = s.makefile("rw")
+    f.readline()
+    f.write('{"execute": "qmp_capabilities"}\n')
+    f.flush()
+    f.readline()
+    f.write('{"execute": "query-status"}\n')
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m:
+            s.close()
+            return m["return"]["status"]
+
+
+def wait_for(path, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def qmp_part(ktsnap, work, pin):
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        print("skip qmp part: qemu-system-x86_64 missing")
+        return
+    q1, q2 = os.path.join(work, "q1.sock"), os.path.join(work, "q2.sock")
+    vm = subprocess.Popen([qemu, "-machine", "none", "-display", "none", "-nodefaults",
+                           "-qmp", "unix:%s,server=on,wait=off" % q1, "-qmp", "unix:%s,server=on,wait=off" % q2],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = None
+    try:
+        if not (wait_for(q1) and wait_for(q2)):
+            check("qemu QMP sockets appear", False)
+            return
+        check("qemu runs before any capture", qmp_status(q2) == "running")
+        sock_path = os.path.join(work, "bulk2.sock")
+        out_dir = os.path.join(work, "out2")
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lsock.bind(sock_path)
+        lsock.listen(1)
+        hook = "%s %s --hook-check %s" % (sys.executable, os.path.abspath(__file__), q2)
+        stdout_path = os.path.join(work, "serve2.out")
+        serve = subprocess.Popen([ktsnap, "serve", "--socket", sock_path, "--qmp", q1, "--pinned", pin,
+                                  "--out", out_dir, "--hook", hook, "--tick-ms", "20"],
+                                 stdout=open(stdout_path, "w"), stderr=subprocess.STDOUT)
+        lsock.settimeout(20)
+        conn, _ = lsock.accept()
+        for rid, tag in ((1, b"paused-1"), (2, b"paused-2")):
+            conn.sendall(frame(SNRQ, snrq(rid, 1, tag)))
+            rep, why = read_reply(conn)
+            check("qmp: %s captured while paused (hook saw paused)" % tag.decode(),
+                  rep is not None and rep[0] == rid and rep[1] == OK, why or repr(rep))
+            check("qmp: running again after %s" % tag.decode(), qmp_status(q2) == "running")
+        conn.sendall(frame(SNRQ, snrq(3, 1, b"hookfail")))
+        rep, why = read_reply(conn)
+        check("qmp: failing hook gives ERR with its exit status", rep is not None and rep[1] == ERR
+              and b"exited with status 3" in rep[2], why or repr(rep))
+        check("qmp: running again after the failed hook", qmp_status(q2) == "running")
+        serve.send_signal(signal.SIGUSR1)
+        time.sleep(0.3)
+        serve.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + 10
+        want = os.path.join(out_dir, "ktsnap.snapshot.failure.ktsnap")
+        while not os.path.exists(want) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        serve.send_signal(signal.SIGTERM)
+        try:
+            rc = serve.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            rc = None
+        conn.close()
+        out = open(stdout_path).read()
+        check("qmp: SIGTERM stops serve with exit 0", rc == 0 and "stopped" in out, "exit %r: %s" % (rc, out))
+        names = sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []
+        check("qmp: files for the captures, early and failure, none for the failed hook",
+              names == sorted(["ktsnap.snapshot.paused-1.ktsnap", "ktsnap.snapshot.paused-2.ktsnap",
+                               "ktsnap.snapshot.early.ktsnap", "ktsnap.snapshot.failure.ktsnap"]), repr(names))
+        check("qmp: state done in the summary", "state done" in out, out)
+    finally:
+        if serve and serve.poll() is None:
+            serve.kill()
+        vm.terminate()
+        try:
+            vm.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            vm.kill()
+
+
 def skip(reason):
     print("skip serve_compat: " + reason)
     print("0 passed, 0 failed")
@@ -159,6 +270,7 @@ def main():
               and "1 bad CRC" in summary[0] and "3 malformed" in summary[0] and "peer closed" in summary[0],
               "%r / stderr %r" % (summary, err))
         check_files(ktsnap, out_dir)
+        qmp_part(ktsnap, work, pin)
     finally:
         if proc and proc.poll() is None:
             proc.kill()
@@ -244,4 +356,6 @@ def check_files(ktsnap, out_dir):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--hook-check":
+        hook_check(sys.argv[2])
     main()
