@@ -1,7 +1,5 @@
 // The QMP client (vmm/wire/qmp.hpp) against a fake server on a unix
 // socket: a thread that plays a script of lines per received command.
-#include "wire/qmp.hpp"
-
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "wire/qmp.hpp"
 #include "wire/service.hpp"
 
 namespace ktsnap::wire {
@@ -95,9 +94,12 @@ class FakeQmp {
   std::vector<std::string> cmds_;
 };
 
-const char* kGreeting = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\r\n";
+const char* kGreeting =
+    "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\r\n";
 
-bool has(const std::string& line, const char* cmd) { return line.find(std::string("\"") + cmd + "\"") != std::string::npos; }
+bool has(const std::string& line, const char* cmd) {
+  return line.find(std::string("\"") + cmd + "\"") != std::string::npos;
+}
 
 // A small VM: running state toggled by stop / cont, events before returns.
 std::function<std::string(const std::string&)> vm(bool* running) {

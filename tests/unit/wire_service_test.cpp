@@ -1,8 +1,6 @@
 // The host service (vmm/wire/service.hpp) over a socketpair: dispatch,
 // replies byte for byte, the gate under real concurrency, the freeze order,
 // failures, the error-trigger state machine, dump files and the ring.
-#include "wire/service.hpp"
-
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -20,6 +18,7 @@
 #include "report/builder.hpp"
 #include "ring/ring.hpp"
 #include "wire/dump_file.hpp"
+#include "wire/service.hpp"
 
 namespace ktsnap::wire {
 namespace {
@@ -113,7 +112,8 @@ struct Harness {
   Status result;
 
   explicit Harness(ServiceCaptureFn cap = simple_capture(), std::unique_ptr<FreezeBackend> fb = nullptr,
-                   ServiceOptions opts = {}, Bridge b = Bridge()) : bridge(b) {
+                   ServiceOptions opts = {}, Bridge b = Bridge())
+      : bridge(b) {
     int sv[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     peer = sv[0];
@@ -503,7 +503,7 @@ TEST(WireService, StateMachineEarlyThenError) {
   h.svc->trigger_early();
   ASSERT_TRUE(wait_for([&] { return h.svc->state() == FreezeState::TookEarly; }));
   EXPECT_TRUE(h.bridge.empty());  // held, not stored yet
-  h.svc->trigger_early();          // a second early trigger does nothing
+  h.svc->trigger_early();         // a second early trigger does nothing
   h.svc->trigger_error();
   ASSERT_TRUE(wait_for([&] { return h.svc->state() == FreezeState::Done; }));
   EXPECT_TRUE(h.bridge.has("failure"));
@@ -638,8 +638,7 @@ TEST(WireDumpFile, TaggedPath) {
 }
 
 std::string scratch_dir(const char* what) {
-  auto d = std::filesystem::temp_directory_path() /
-           ("ktsnap-wire-service-" + std::to_string(::getpid()) + "-" + what);
+  auto d = std::filesystem::temp_directory_path() / ("ktsnap-wire-service-" + std::to_string(::getpid()) + "-" + what);
   std::filesystem::remove_all(d);
   return d.string();
 }
@@ -680,8 +679,8 @@ TEST(WireService, DumpFilesForHostileTags) {
   o.dump_base = dir + "/ktsnap.ktsnap";
   Harness h(simple_capture(), nullptr, o);
   h.start();
-  for (auto [id, tag] : std::vector<std::pair<uint32_t, std::string>>{
-           {1, "../x"}, {2, "a/b"}, {3, "caf\xC3\xA9"}, {4, "plain-tag_1.0"}})
+  for (auto [id, tag] :
+       std::vector<std::pair<uint32_t, std::string>>{{1, "../x"}, {2, "a/b"}, {3, "caf\xC3\xA9"}, {4, "plain-tag_1.0"}})
     EXPECT_EQ(h.ask(id, 1, tag).status, kSnapshotStatusOk) << tag;
   std::vector<std::string> names;
   for (auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());

@@ -54,8 +54,8 @@ OptParse parse_capture_option(const char* cmd, const Args& args, size_t& i, Capt
     sel.flags |= KTSNAP_CAPTURE_NO_MMAP;
     return OptParse::Taken;
   }
-  bool numeric = a == "--map-id" || a == "--prog-id" || a == "--struct-ops" || a == "--max-entries" ||
-                 a == "--deadline-ms";
+  bool numeric =
+      a == "--map-id" || a == "--prog-id" || a == "--struct-ops" || a == "--max-entries" || a == "--deadline-ms";
   if (!numeric && a != "--pinned" && a != "--name-prefix") return OptParse::NotMine;
   auto fail = [&](const std::string& msg) {
     *rc = usage_error(cmd, msg);

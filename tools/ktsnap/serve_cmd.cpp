@@ -171,7 +171,9 @@ std::string printable(const std::string& s) {
   return out;
 }
 
-std::string us(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
+std::string us(int64_t v) {
+  return v < 0 ? "-" : std::to_string(v);
+}
 
 const char* kind_name(uint32_t k) {
   return k == kw::kSnapshotKindCapture ? "capture" : k == kw::kSnapshotKindWatch ? "watch" : nullptr;
@@ -187,7 +189,8 @@ void log_record(const kw::RequestRecord& r) {
   }
   std::printf("%s tag=\"%s\" %s freeze_us=%s capture_us=%s thaw_us=%s%s%s%s%s\n", who.c_str(), printable(r.tag).c_str(),
               r.ok ? "ok" : "err", us(r.freeze_us).c_str(), us(r.capture_us).c_str(), us(r.thaw_us).c_str(),
-              r.dump_path.empty() ? "" : " file=", r.dump_path.c_str(), r.ok ? "" : " reason=", printable(r.reason).c_str());
+              r.dump_path.empty() ? "" : " file=", r.dump_path.c_str(),
+              r.ok ? "" : " reason=", printable(r.reason).c_str());
   std::fflush(stdout);
 }
 
@@ -269,8 +272,8 @@ int cmd_serve(const Args& args) {
     producer = std::move(prod).value();
   }
 
-  kw::ServiceCaptureFn capture = [&sel](std::string_view tag, ktsnap::Trigger trigger)
-      -> ktsnap::Result<ktsnap::bridge::ReportPtr> {
+  kw::ServiceCaptureFn capture = [&sel](std::string_view tag,
+                                        ktsnap::Trigger trigger) -> ktsnap::Result<ktsnap::bridge::ReportPtr> {
     std::string tag_s(tag);
     ktsnap_capture_opts opts = KTSNAP_CAPTURE_OPTS_INIT;
     sel.fill(opts);
@@ -347,7 +350,9 @@ int cmd_serve(const Args& args) {
       (unsigned long long)st.unknown_kinds, (unsigned long long)st.other_frames, (unsigned long long)st.unknown_types,
       (unsigned long long)st.stored, (unsigned long long)st.dump_failures, (unsigned long long)st.thaw_failures,
       kw::freeze_state_name(svc.state()),
-      !result.ok() ? result.error().message.c_str() : stopped_by_signal ? "stopped" : "peer closed");
+      !result.ok()        ? result.error().message.c_str()
+      : stopped_by_signal ? "stopped"
+                          : "peer closed");
   std::fflush(stdout);
   for (const auto& e : bridge.drain_events())
     if (e.kind == ktsnap::bridge::EventKind::PublishFailed)

@@ -12,8 +12,7 @@ namespace ktsnap::wire {
 namespace {
 
 bool safe_char(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 // Bytes of the UTF-8 sequence starting with lead byte `c` (1 for anything
@@ -27,8 +26,8 @@ size_t seq_len(unsigned char c) {
 
 Error sys_error(const std::string& what, const std::string& path) {
   int e = errno;
-  return make_error(e == EACCES || e == EPERM ? Code::Perm : Code::Io,
-                    what + " '" + path + "': " + std::strerror(e), e);
+  return make_error(e == EACCES || e == EPERM ? Code::Perm : Code::Io, what + " '" + path + "': " + std::strerror(e),
+                    e);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <simdjson.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -9,7 +10,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <simdjson.h>
 
 namespace ktsnap::wire {
 namespace {
@@ -159,8 +159,8 @@ Result<std::string> QmpClient::read_line() {
   for (;;) {
     size_t nl = buf_.find('\n');
     if ((nl == std::string::npos ? buf_.size() : nl) > kMaxQmpLine)
-      return fail(make_error(Code::Format, "QMP: the server sent a line longer than " +
-                                               std::to_string(kMaxQmpLine) + " bytes"));
+      return fail(make_error(Code::Format,
+                             "QMP: the server sent a line longer than " + std::to_string(kMaxQmpLine) + " bytes"));
     if (nl != std::string::npos) {
       std::string line = buf_.substr(0, nl);
       buf_.erase(0, nl + 1);
@@ -173,8 +173,8 @@ Result<std::string> QmpClient::read_line() {
     int pr = left > 0 ? ::poll(&pfd, 1, left) : 0;
     if (pr < 0 && errno == EINTR) continue;
     if (pr == 0)
-      return fail(make_error(Code::Timeout, "QMP: no complete reply from the server within " +
-                                                std::to_string(timeout_.count()) + " ms"));
+      return fail(make_error(
+          Code::Timeout, "QMP: no complete reply from the server within " + std::to_string(timeout_.count()) + " ms"));
     char tmp[4096];
     ssize_t n = ::recv(fd_, tmp, sizeof(tmp), MSG_DONTWAIT);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
@@ -184,7 +184,7 @@ Result<std::string> QmpClient::read_line() {
     }
     if (n == 0)
       return fail(make_error(Code::Io, buf_.empty() ? "QMP: the server closed the connection"
-                                                     : "QMP: the server closed the connection mid-line"));
+                                                    : "QMP: the server closed the connection mid-line"));
     buf_.append(tmp, size_t(n));
   }
 }
@@ -238,7 +238,8 @@ Result<QmpStatus> QmpClient::query_status() {
   simdjson::dom::element doc;
   QmpStatus s;
   std::string_view status;
-  if (parser.parse(padded).get(doc) != simdjson::SUCCESS || doc["running"].get_bool().get(s.running) != simdjson::SUCCESS ||
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS ||
+      doc["running"].get_bool().get(s.running) != simdjson::SUCCESS ||
       doc["status"].get_string().get(status) != simdjson::SUCCESS)
     return make_error(Code::Format, "QMP query-status: the reply lacks running/status: '" + excerpt(*r) + "'");
   s.status = std::string(status);

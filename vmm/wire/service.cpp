@@ -53,7 +53,7 @@ class QmpFreeze final : public FreezeBackend {
     auto st = c_->query_status();
     if (!st.ok()) return st.take_error();
     if (!st->running) return {};  // paused by someone else: leave it so
-    stopped_ = true;  // from here on, thaw() sends cont even if stop fails
+    stopped_ = true;              // from here on, thaw() sends cont even if stop fails
     return c_->stop();
   }
   Status thaw() override {
@@ -69,7 +69,9 @@ class QmpFreeze final : public FreezeBackend {
 
 }  // namespace
 
-std::unique_ptr<FreezeBackend> make_no_freeze() { return std::make_unique<NoFreeze>(); }
+std::unique_ptr<FreezeBackend> make_no_freeze() {
+  return std::make_unique<NoFreeze>();
+}
 
 std::unique_ptr<FreezeBackend> make_callback_freeze(std::function<Status()> freeze, std::function<Status()> thaw,
                                                     std::string name) {
@@ -82,20 +84,28 @@ std::unique_ptr<FreezeBackend> make_qmp_freeze(std::unique_ptr<QmpClient> client
 
 const char* freeze_state_name(FreezeState s) {
   switch (s) {
-    case FreezeState::Idle: return "idle";
-    case FreezeState::TookEarly: return "took-early";
-    case FreezeState::Done: return "done";
+    case FreezeState::Idle:
+      return "idle";
+    case FreezeState::TookEarly:
+      return "took-early";
+    case FreezeState::Done:
+      return "done";
   }
   return "?";
 }
 
 const char* capture_source_name(CaptureSource s) {
   switch (s) {
-    case CaptureSource::Wire: return "wire";
-    case CaptureSource::OnDemand: return "on-demand";
-    case CaptureSource::Early: return "early";
-    case CaptureSource::Error: return "error";
-    case CaptureSource::Flush: return "flush";
+    case CaptureSource::Wire:
+      return "wire";
+    case CaptureSource::OnDemand:
+      return "on-demand";
+    case CaptureSource::Early:
+      return "early";
+    case CaptureSource::Error:
+      return "error";
+    case CaptureSource::Flush:
+      return "flush";
   }
   return "?";
 }
@@ -152,7 +162,8 @@ HostService::Outcome HostService::capture_frozen(std::string_view tag, Trigger t
   Status fz = freeze_->freeze();
   o.freeze_us = us_since(t);
   if (!fz.ok()) {
-    o.error = make_error(fz.error().code, "freeze (" + std::string(freeze_->name()) + ") failed: " + fz.error().message);
+    o.error =
+        make_error(fz.error().code, "freeze (" + std::string(freeze_->name()) + ") failed: " + fz.error().message);
     t = Clock::now();
     Status th = freeze_->thaw();
     o.thaw_us = us_since(t);
@@ -198,9 +209,9 @@ HostService::Outcome HostService::capture_frozen(std::string_view tag, Trigger t
       std::lock_guard sl(stats_mu_);
       stats_.thaw_failures++;
     }
-    std::fprintf(stderr, "ktsnap host service: THAW FAILED (%.*s) after capturing '%.*s': %s; the guest may still be frozen\n",
-                 int(freeze_->name().size()), freeze_->name().data(), int(tag.size()), tag.data(),
-                 th.error().message.c_str());
+    std::fprintf(
+        stderr, "ktsnap host service: THAW FAILED (%.*s) after capturing '%.*s': %s; the guest may still be frozen\n",
+        int(freeze_->name().size()), freeze_->name().data(), int(tag.size()), tag.data(), th.error().message.c_str());
     std::string prior = o.report ? "" : " (after: " + o.error.message + ")";
     o.error = make_error(th.error().code, "thaw (" + std::string(freeze_->name()) + ") failed: " + th.error().message +
                                               "; the capture was discarded" + prior);
@@ -436,8 +447,8 @@ Status HostService::write_all(int fd, std::span<const uint8_t> bytes) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0)
-        return make_error(Code::Timeout, "the peer took no reply bytes for " +
-                                             std::to_string(opts_.write_timeout.count()) + " ms");
+        return make_error(Code::Timeout,
+                          "the peer took no reply bytes for " + std::to_string(opts_.write_timeout.count()) + " ms");
       pollfd p[2] = {{fd, POLLOUT, 0}, {stop_fd_, POLLIN, 0}};
       if (::poll(p, 2, int(left)) > 0 && (p[1].revents & POLLIN))
         return make_error(Code::Io, "stopped while a reply was being written");

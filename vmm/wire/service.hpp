@@ -26,9 +26,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 #include <utility>
 #include <vector>
 
@@ -126,15 +126,15 @@ struct RequestRecord {
   uint32_t kind = 0;        // wire requests only (SNRQ kind)
   std::string tag;
   bool ok = false;
-  std::string reason;  // the ERR text; empty on success
+  std::string reason;                                     // the ERR text; empty on success
   int64_t freeze_us = -1, capture_us = -1, thaw_us = -1;  // -1: step not run
-  std::string dump_path;  // the file written, if any
+  std::string dump_path;                                  // the file written, if any
 };
 
 struct ServiceStats {
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t frames = 0;
-  uint64_t requests = 0;       // CRC-valid SNRQ that decoded
+  uint64_t requests = 0;  // CRC-valid SNRQ that decoded
   uint64_t replies_ok = 0, replies_err = 0;
   uint64_t busy = 0;           // ERR because the gate was held (wire) or Busy (capture_now)
   uint64_t bad_crc = 0;        // SNRQ with a CRC mismatch (no reply)
