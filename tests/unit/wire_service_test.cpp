@@ -460,6 +460,13 @@ TEST(WireService, CaptureFailureAndHookFailureAndThawFailure) {
   EXPECT_NE(r.reason.find("thaw"), std::string::npos) << r.reason;
   EXPECT_NE(r.reason.find("cont refused"), std::string::npos) << r.reason;
   EXPECT_TRUE(h.bridge.empty());
+  thaw_fails = false;
+  Status now = h.svc->capture_now("capfail");  // the callback's code comes back
+  ASSERT_FALSE(now.ok());
+  EXPECT_EQ(now.error().code, Code::Perm);
+  Status empty = h.svc->capture_now("");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, Code::Invalid);
   auto st = h.svc->stats();
   EXPECT_EQ(st.thaw_failures, 1u);
   EXPECT_EQ(st.replies_err, 4u);

@@ -224,6 +224,7 @@ void HostService::finish_stored(RequestRecord& rec, std::string_view tag, const 
   Status st = bridge_.store(tag, report);
   if (!st.ok()) {
     rec.ok = false;
+    rec.code = st.error().code;
     rec.reason = "cannot store the report: " + st.error().message;
     return;
   }
@@ -252,6 +253,7 @@ RequestRecord HostService::do_capture(std::string_view tag, CaptureSource src) {
   rec.tag = std::string(tag);
   // A tag the bridge would refuse fails before anything is frozen.
   if (Status ct = bridge::check_tag(tag); !ct.ok()) {
+    rec.code = ct.error().code;
     rec.reason = "bad tag: " + ct.error().message;
     return rec;
   }
@@ -260,6 +262,7 @@ RequestRecord HostService::do_capture(std::string_view tag, CaptureSource src) {
   rec.capture_us = o.capture_us;
   rec.thaw_us = o.thaw_us;
   if (!o.report) {
+    rec.code = o.error.code;
     rec.reason = o.error.message;
     return rec;
   }
@@ -277,13 +280,14 @@ Status HostService::capture_now(std::string_view tag) {
     RequestRecord rec;
     rec.source = CaptureSource::OnDemand;
     rec.tag = std::string(tag);
+    rec.code = Code::Busy;
     rec.reason = kBusyReason;
     record(rec);
     return make_error(Code::Busy, kBusyReason);
   }
   RequestRecord rec = do_capture(tag, CaptureSource::OnDemand);
   record(rec);
-  if (!rec.ok) return make_error(Code::Io, rec.reason);
+  if (!rec.ok) return make_error(rec.code == Code::Ok ? Code::Internal : rec.code, rec.reason);
   return {};
 }
 

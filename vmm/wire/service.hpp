@@ -127,6 +127,7 @@ struct RequestRecord {
   std::string tag;
   bool ok = false;
   std::string reason;                                     // the ERR text; empty on success
+  Code code = Code::Ok;                                   // the failure's status code (Ok on success)
   int64_t freeze_us = -1, capture_us = -1, thaw_us = -1;  // -1: step not run
   std::string dump_path;                                  // the file written, if any
 };
