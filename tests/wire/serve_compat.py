@@ -247,7 +247,18 @@ def main():
         lsock.listen(1)
         stdout_path = os.path.join(work, "serve.out")
         stderr_path = os.path.join(work, "serve.err")
-        proc = subprocess.Popen([ktsnap, "serve", "--socket", sock_path, "--out", out_dir, "--pinned", pin],
+        # A ring consumer that must see every stored report.
+        ring = "ktsnap-serve-compat-%d" % os.getpid()
+        subprocess.run([ktsnap, "ring", "rm", ring], capture_output=True)
+        subprocess.run([ktsnap, "ring", "create", ring, "--size", "8M"], check=True, capture_output=True)
+        tail_path = os.path.join(work, "tail.out")
+        tail = subprocess.Popen([ktsnap, "ring", "tail", ring, "--count", "5", "--summary", "--timeout", "60"],
+                                stdout=open(tail_path, "w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while "following" not in open(tail_path).read() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc = subprocess.Popen([ktsnap, "serve", "--socket", sock_path, "--out", out_dir, "--ring", ring,
+                                 "--capture", "--pinned", pin],
                                 stdout=open(stdout_path, "w"), stderr=open(stderr_path, "w"))
         lsock.settimeout(20)
         conn, _ = lsock.accept()
@@ -270,12 +281,22 @@ def main():
               and "1 bad CRC" in summary[0] and "3 malformed" in summary[0] and "peer closed" in summary[0],
               "%r / stderr %r" % (summary, err))
         check_files(ktsnap, out_dir)
+        try:
+            tail_rc = tail.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            tail.kill()
+            tail_rc = None
+        tags = [l.split('"')[1] for l in open(tail_path).read().splitlines() if l.startswith("seq ")]
+        check("ring consumer received every stored report, in order", tail_rc == 0 and
+              tags == ["first", "second", TAG70[:64].decode(), "after-junk", "split"], "rc %r %r" % (tail_rc, tags))
+        subprocess.run([ktsnap, "ring", "rm", ring], capture_output=True)
         qmp_part(ktsnap, work, pin)
     finally:
         if proc and proc.poll() is None:
             proc.kill()
         if os.path.exists(pin):
             os.unlink(pin)
+        subprocess.run([ktsnap, "ring", "rm", "ktsnap-serve-compat-%d" % os.getpid()], capture_output=True)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(0 if failed == 0 else 1)
 

@@ -57,6 +57,7 @@ void serve_help() {
       "\n"
       "%s"
       "\n"
+      "  The selection may be introduced by --capture (no effect otherwise).\n"
       "  A selection is required: there is no default, because capturing every\n"
       "  map of the machine (--all) while a VM is paused can take long; say\n"
       "  --all when that is what you want.\n"
@@ -206,6 +207,8 @@ int cmd_serve(const Args& args) {
       serve_help();
       return kExitOk;
     }
+    // "--capture" may introduce the selection, for readability; it changes nothing.
+    if (a == "--capture") continue;
     int rc = 0;
     OptParse p = parse_capture_option(kCmd, args, i, sel, &rc);
     if (p == OptParse::Error) return rc;
