@@ -35,7 +35,7 @@ struct QmpStatus {
 class QmpClient {
  public:
   // Connects to the unix socket at `path`, reads the greeting ({"QMP": ...})
-  // and negotiates capabilities. `timeout` bounds each read and the connect.
+  // and negotiates capabilities. `timeout` bounds each read and each write.
   static Result<std::unique_ptr<QmpClient>> connect(const std::string& path,
                                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Takes an already connected stream fd (owned from now on); same
