@@ -267,5 +267,40 @@ TEST(WireQmp, FreezeBackendStopsAndResumes) {
   EXPECT_FALSE(running);
 }
 
+// Random lines after a valid greeting (written ahead into a socketpair):
+// every call returns, with a Format, Io, Timeout or QMP error, never a crash.
+TEST(WireQmp, RandomRepliesNeverCrash) {
+  uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  };
+  const char* pieces[] = {"{",  "}",    "\"return\"", "\"error\"",      "\"event\"", ":",  ",",
+                          "[",  "]",    "\"QMP\"",    "null",           "1e999",     "\"", "\\",
+                          "\n", "\r\n", "\xff",       "{\"class\": 5}", " "};
+  for (int round = 0; round < 200; round++) {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    std::string script = round % 2 ? std::string(kGreeting) + "{\"return\": {}}\n" : "";
+    size_t n = next() % 40;
+    for (size_t i = 0; i < n; i++) script += pieces[next() % (sizeof(pieces) / sizeof(pieces[0]))];
+    script += "\n";
+    ASSERT_EQ(::send(sv[1], script.data(), script.size(), 0), ssize_t(script.size()));
+    ::shutdown(sv[1], SHUT_WR);
+    auto c = QmpClient::adopt(sv[0], 200ms);
+    if (c.ok()) {
+      for (int k = 0; k < 3; k++) {
+        auto r = (*c)->query_status();
+        if (!r.ok()) {
+          EXPECT_FALSE(r.error().message.empty());
+        }
+      }
+    } else {
+      EXPECT_FALSE(c.error().message.empty());
+    }
+    ::close(sv[1]);
+  }
+}
+
 }  // namespace
 }  // namespace ktsnap::wire
