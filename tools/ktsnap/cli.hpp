@@ -2,6 +2,7 @@
 // argument parsing helpers. The command uses only the public C API.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,28 @@ bool parse_u32(const std::string& s, uint32_t* out);
 // Writes `text` and a newline to stdout; false when stdout fails.
 bool write_out(const char* text, size_t len);
 
+// The live-capture selection of `ktsnap capture`, shared with `ktsnap
+// serve`: --map-id, --pinned, --prog-id, --struct-ops, --name-prefix, --all,
+// --max-entries, --deadline-ms, --no-mmap.
+struct CaptureSelection {
+  std::vector<uint32_t> map_ids, prog_ids;
+  std::vector<std::string> pinned;
+  std::string prefix;
+  bool has_prefix = false;
+  uint32_t struct_ops = 0, max_entries = 0, deadline_ms = 0, flags = 0;
+  std::vector<const char*> pinned_c;  // filled by fill(), points into pinned
+
+  bool empty() const;  // nothing selected
+  // Sets the selection and limits of `opts` (pointers into this object).
+  void fill(ktsnap_capture_opts& opts);
+};
+enum class OptParse { NotMine, Taken, Error };
+// Parses args[i] (advancing i past its value) when it is a selection
+// option. Error: a usage error was printed and *rc holds the exit code.
+OptParse parse_capture_option(const char* cmd, const Args& args, size_t& i, CaptureSelection& sel, int* rc);
+// The help text of those options.
+const char* capture_selection_help();
+
 // The subcommands.
 int cmd_show(const Args& args);
 int cmd_json(const Args& args);
@@ -77,5 +100,6 @@ int cmd_maps(const Args& args);
 int cmd_capture(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_ring(const Args& args);
+int cmd_serve(const Args& args);
 
 }  // namespace ktsnap_cli

@@ -7,10 +7,11 @@
 //   ktsnap capture --map-id ID ... -o FILE      live capture into a report
 //   ktsnap demo                                 the example scheduler, end to end
 //   ktsnap ring create|publish|tail|stat|rm     shared-memory report rings
+//   ktsnap serve --socket PATH SELECTION...     host end of the capture wire
 //   ktsnap --version | --help | help CMD
 //
 // Uses only include/ktsnap.h and libktsnap.so.1 (and libbpf, for the demo's
-// own maps).
+// own maps), except `serve`, which runs the C++ host service (serve_cmd.cpp).
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -32,6 +33,7 @@ const std::vector<Command>& commands() {
       {"capture", "capture kernel BPF maps into a report file", cmd_capture},
       {"demo", "load an example scheduler's maps, capture and query them", cmd_demo},
       {"ring", "create, publish to, follow, inspect and remove shared-memory report rings", cmd_ring},
+      {"serve", "answer a guest's snapshot requests over a socket (host end of the wire)", cmd_serve},
   };
   return cmds;
 }
