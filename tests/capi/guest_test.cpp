@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -184,7 +185,8 @@ TEST(capiGuest, OkHostErrorAndKinds) {
 
   std::string long_tag(70, 'w');
   r = new_reply();
-  EXPECT_FAILS_WITH(ktsnap_guest_request(h.g, KTSNAP_SNAPSHOT_KIND_WATCH, long_tag.c_str(), 0, &r), KTSNAP_E_REMOTE,
+  // INT64_MAX: capped, no overflow of the deadline.
+  EXPECT_FAILS_WITH(ktsnap_guest_request(h.g, KTSNAP_SNAPSHOT_KIND_WATCH, long_tag.c_str(), INT64_MAX, &r), KTSNAP_E_REMOTE,
                     "vmlinux symbol cache unavailable");
   EXPECT_TRUE(contains(last_error(), "request 2"));
   EXPECT_EQ(r.outcome, KTSNAP_GUEST_OUTCOME_HOST_ERROR);

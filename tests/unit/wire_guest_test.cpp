@@ -482,6 +482,15 @@ TEST(WireGuest, InvalidArguments) {
   EXPECT_EQ(a.error().code, Code::Io);
 }
 
+TEST(WireGuest, HugeTimeoutIsCapped) {
+  Pair p;
+  p.serve([](int fd) {
+    SnapshotRequest rq = read_request(fd);
+    write_bytes(fd, reply_frame(rq.request_id, kSnapshotStatusOk));
+  });
+  EXPECT_EQ(request(*p.client, kSnapshotKindCapture, "t", std::chrono::nanoseconds::max()).outcome, GuestOutcome::Ok);
+}
+
 TEST(WireGuest, UnknownKindIsSentTheHostDecides) {
   Pair p;
   p.serve([](int fd) {

@@ -385,6 +385,8 @@ Result<GuestResult> GuestClient::request_snapshot(uint32_t kind, std::string_vie
                "); reset() or reopen the port";
     return r;
   }
+  // now + timeout must not overflow the clock's 64-bit nanoseconds.
+  if (timeout > kMaxRequestTimeout) timeout = kMaxRequestTimeout;
   const auto deadline = Clock::now() + timeout;
   stats_.requests++;
   SnapshotRequest req;

@@ -51,6 +51,9 @@ inline constexpr const char* kDefaultVirtioPortsRoot = "/sys/class/virtio-ports"
 inline constexpr const char* kDefaultDevRoot = "/dev";
 // ktstr's deadline for both snapshot kinds.
 inline constexpr std::chrono::seconds kSnapshotRequestTimeout{30};
+// Longer timeouts are taken as this (ten years): the deadline must fit the
+// clock.
+inline constexpr std::chrono::hours kMaxRequestTimeout{24 * 365 * 10};
 
 struct GuestOpenOptions {
   // Where the port names are looked up: <sysfs_root>/<entry>/name holds the
@@ -108,7 +111,8 @@ class GuestClient {
 
   // Sends one SNAPSHOT_REQUEST and waits up to `timeout` for its reply.
   // Errors (nothing is sent, nothing latched): Invalid for kind 0, an empty
-  // tag, a tag with a NUL byte, a timeout <= 0. A tag over 64 bytes is cut
+  // tag, a tag with a NUL byte, a timeout <= 0 (one over ten years counts
+  // as ten years). A tag over 64 bytes is cut
   // at 64 bytes, as the wire does (possibly inside a UTF-8 character); the
   // host stores the report under the cut tag. Every other failure is a
   // GuestResult with outcome TransportError.
