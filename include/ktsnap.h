@@ -2449,7 +2449,8 @@ KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest **out, int fd, uint32
  * answers an unknown kind with ERR). tag: NUL-terminated, not empty; cut at
  * KTSNAP_SNAPSHOT_TAG_MAX bytes (KTSNAP_GUEST_TAG_TRUNCATED), possibly
  * inside a UTF-8 character, as the wire does. timeout_ns: the deadline for
- * the write and the reply; 0 means KTSNAP_SNAPSHOT_TIMEOUT_NS. reply may
+ * the write and the reply; 0 means KTSNAP_SNAPSHOT_TIMEOUT_NS, more than
+ * ten years counts as ten years. reply may
  * be NULL; when given it is filled on every outcome, failures included.
  * Returns KTSNAP_OK (OK), KTSNAP_E_REMOTE (HOST_ERROR), KTSNAP_E_TIMEOUT or
  * KTSNAP_E_IO (TRANSPORT_ERROR); the last error holds the reason with the

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -480,6 +481,49 @@ TEST(WireGuest, InvalidArguments) {
   a = GuestClient::adopt(1 << 20, false);
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.error().code, Code::Io);
+}
+
+// Hostile hosts: random bytes, random headers with small lengths, valid
+// frames with random payloads; then the host closes. The client must end
+// every request with an outcome (no crash, no hang, no reading past what
+// a header allowed).
+TEST(WireGuest, RandomHostBytes) {
+  std::mt19937 rng(12345);
+  for (int iter = 0; iter < 300; iter++) {
+    Pair p;
+    std::vector<uint8_t> out;
+    int shape = iter % 3;
+    size_t n = rng() % 700;
+    for (size_t i = 0; i < n; i++) out.push_back(uint8_t(rng()));
+    if (shape == 1 && out.size() >= 16) {
+      uint32_t len = rng() % 530, type = (rng() & 1) ? msg::kSnapshotReply : uint32_t(rng());
+      auto h = header_bytes(type, len, uint32_t(rng()));
+      std::copy(h.begin(), h.end(), out.begin());
+    } else if (shape == 2) {
+      std::vector<uint8_t> pl(rng() % 2 ? kSnapshotReplySize : rng() % 600);
+      for (auto& b : pl) b = uint8_t(rng());
+      if (pl.size() >= 8) {
+        uint32_t id = 1, st = rng() % 4;
+        std::memcpy(pl.data(), &id, 4);
+        std::memcpy(pl.data() + 4, &st, 4);
+      }
+      auto f = make_frame(msg::kSnapshotReply, pl);
+      ASSERT_TRUE(f.ok());
+      out = f.value();
+    }
+    p.serve([out](int fd) {
+      read_request(fd);
+      write_bytes(fd, out);
+      ::shutdown(fd, SHUT_WR);
+    });
+    auto r = p.client->request_snapshot(kSnapshotKindCapture, "fuzz", 5s);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->timed_out) << iter;
+    if (r->outcome == GuestOutcome::TransportError) {
+      EXPECT_TRUE(p.client->dead());
+      EXPECT_FALSE(r->reason.empty());
+    }
+  }
 }
 
 TEST(WireGuest, HugeTimeoutIsCapped) {
