@@ -323,6 +323,15 @@ OFF(ktsnap_bridge_event, cap, 56);
 _Static_assert(KTSNAP_BRIDGE_MAX_REPORTS == 64 && KTSNAP_BRIDGE_MAX_EVENTS == 1024 && KTSNAP_BRIDGE_MAX_WATCHES == 3,
                "bridge limits are pinned");
 
+SIZE(ktsnap_guest_opts, 32);
+SIZE(ktsnap_guest_opts, KTSNAP_GUEST_OPTS_SIZE_V1);
+ALIGN(ktsnap_guest_opts, 8);
+OFF(ktsnap_guest_opts, sz, 0);
+OFF(ktsnap_guest_opts, ports_dir, 8);
+OFF(ktsnap_guest_opts, dev_dir, 16);
+OFF(ktsnap_guest_opts, flags, 24);
+OFF(ktsnap_guest_opts, reserved, 28);
+
 SIZE(ktsnap_guest_reply, 40);
 SIZE(ktsnap_guest_reply, KTSNAP_GUEST_REPLY_SIZE_V1);
 ALIGN(ktsnap_guest_reply, 8);

@@ -2373,8 +2373,34 @@ typedef struct ktsnap_guest ktsnap_guest;
 /** The deadline a timeout_ns of 0 stands for: 30 s, as ktstr's guest waits. */
 #define KTSNAP_SNAPSHOT_TIMEOUT_NS ((int64_t)30000000000)
 
-/* ktsnap_guest_open_fd() flags */
-#define KTSNAP_GUEST_OWN_FD 0x1u /**< ktsnap_guest_free() closes the fd */
+/* ktsnap_guest_opts.flags */
+#define KTSNAP_GUEST_OWN_FD 0x1u /**< ktsnap_guest_open_fd() only: ktsnap_guest_free() closes the fd */
+
+/** Options of ktsnap_guest_open() and ktsnap_guest_open_fd(). */
+typedef struct ktsnap_guest_opts {
+  size_t sz;             /**< sizeof(ktsnap_guest_opts) as the caller knows it */
+  const char *ports_dir; /**< where port names are looked up; NULL = "/sys/class/virtio-ports" */
+  const char *dev_dir;   /**< where the port devices are; NULL = "/dev" */
+  uint32_t flags;        /**< KTSNAP_GUEST_* option bits; unknown bits are rejected */
+  uint8_t reserved[4];   /**< must be zero */
+} ktsnap_guest_opts;
+
+/** Size of ktsnap_guest_opts in version 1.0 of the ABI. */
+#define KTSNAP_GUEST_OPTS_SIZE_V1 32
+
+/** Initialiser for ktsnap_guest_opts: defaults, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_GUEST_OPTS_INIT { sizeof(ktsnap_guest_opts), NULL, NULL, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_GUEST_OPTS_INIT { .sz = sizeof(ktsnap_guest_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_GUEST_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_opts_init(ktsnap_guest_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
 
 /* ktsnap_guest_reply.outcome */
 #define KTSNAP_GUEST_OUTCOME_NONE 0u            /**< nothing was sent (bad argument) */
@@ -2423,25 +2449,30 @@ typedef struct ktsnap_guest_stats {
 /**
  * Opens a guest port. port: a device path when it contains '/', else a
  * port name matched exactly against /sys/class/virtio-ports/{entry}/name
- * (the device is then /dev/{entry}). Opened read-write, non-blocking,
- * close-on-exec. out: owned, release with ktsnap_guest_free().
- * Errors: KTSNAP_E_INVALID (NULL or empty argument), KTSNAP_E_NOTFOUND (no
+ * (the device is then /dev/{entry}; opts->ports_dir and opts->dev_dir
+ * replace the two directories). Opened read-write, non-blocking,
+ * close-on-exec. opts may be NULL (defaults; no flag applies here). out:
+ * owned, release with ktsnap_guest_free().
+ * Errors: KTSNAP_E_INVALID (NULL or empty argument, bad opts), KTSNAP_E_NOTFOUND (no
  * such port: the message lists the ports there are, also in
  * ktsnap_last_error_info(); or no such path), KTSNAP_E_BUSY (the port is
  * open elsewhere: the kernel allows one open per port), KTSNAP_E_PERM,
  * KTSNAP_E_IO, with ktsnap_last_errno().
  */
-KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest **out, const char *port) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest **out, const char *port,
+                                           const ktsnap_guest_opts *opts) KTSNAP_NOEXCEPT;
 
 /**
  * A guest handle on a descriptor the caller opened (a port, a socket, a
- * pty in raw mode): it is switched to non-blocking. flags: 0 or
- * KTSNAP_GUEST_OWN_FD; without it the caller closes fd after
- * ktsnap_guest_free(). out: owned.
- * Errors: KTSNAP_E_INVALID (NULL out, fd < 0, unknown flags), KTSNAP_E_IO
- * (fd is not open).
+ * pty in raw mode): it is switched to non-blocking. With
+ * KTSNAP_GUEST_OWN_FD in opts->flags ktsnap_guest_free() closes fd;
+ * without it (or with opts NULL) the caller closes it after
+ * ktsnap_guest_free(). The directories of opts are not used. out: owned.
+ * Errors: KTSNAP_E_INVALID (NULL out, fd < 0, bad opts), KTSNAP_E_IO (fd
+ * is not open).
  */
-KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest **out, int fd, uint32_t flags) KTSNAP_NOEXCEPT;
+KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest **out, int fd,
+                                              const ktsnap_guest_opts *opts) KTSNAP_NOEXCEPT;
 
 /**
  * Asks the host for a snapshot and waits for its answer. kind:

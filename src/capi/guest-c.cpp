@@ -3,11 +3,12 @@
 //
 // Self-contained on purpose: besides the wire client it needs only the
 // error plumbing declared in common-c.hpp (clear_error, fail, fail_parts,
-// null_arg, out_sz), so the static guest program of the QEMU test bed
+// null_arg, out_sz, check_sz, check_reserved, check_flags, init_sz), so the static guest program of the QEMU test bed
 // (tests/vm) compiles this file with a small stand-in for that plumbing
 // instead of the whole library.
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -44,6 +45,27 @@ const char* kind_text(uint32_t kind) {
   }
 }
 
+// Reads the caller's options: the flags and the lookup directories.
+ktsnap_status read_opts(const ktsnap_guest_opts* opts, uint32_t allowed, uint32_t* flags,
+                        wire::GuestOpenOptions* o) {
+  size_t sz = 0;
+  if (ktsnap_status st = check_sz(opts, sizeof(ktsnap_guest_opts), "ktsnap_guest_opts", &sz); st != KTSNAP_OK)
+    return st;
+  *flags = 0;
+  if (opts == nullptr) return KTSNAP_OK;
+  *flags = KTSNAP_CAPI_GET(opts, sz, flags, 0u);
+  if (ktsnap_status st = check_flags(*flags, allowed, "ktsnap_guest_opts"); st != KTSNAP_OK) return st;
+  if (ktsnap_status st = check_reserved(opts->reserved, offsetof(ktsnap_guest_opts, reserved),
+                                        sizeof opts->reserved, sz, "ktsnap_guest_opts");
+      st != KTSNAP_OK)
+    return st;
+  const char* ports = KTSNAP_CAPI_GET(opts, sz, ports_dir, static_cast<const char*>(nullptr));
+  const char* dev = KTSNAP_CAPI_GET(opts, sz, dev_dir, static_cast<const char*>(nullptr));
+  if (ports != nullptr) o->sysfs_root = ports;
+  if (dev != nullptr) o->dev_root = dev;
+  return KTSNAP_OK;
+}
+
 }  // namespace
 }  // namespace ktsnap::capi
 
@@ -52,13 +74,21 @@ using namespace ktsnap::capi;
 
 extern "C" {
 
-KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest** out, const char* port) noexcept {
+KTSNAP_API ktsnap_status ktsnap_guest_opts_init(ktsnap_guest_opts* opts, size_t sz) noexcept {
+  clear_error();
+  return init_sz(opts, sz, "ktsnap_guest_opts_init");
+}
+
+KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest** out, const char* port, const ktsnap_guest_opts* opts) noexcept {
   static constexpr const char* fn = "ktsnap_guest_open";
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     KTSNAP_CAPI_REQUIRE(fn, port);
-    auto c = wire::GuestClient::open(port);
+    uint32_t flags = 0;
+    wire::GuestOpenOptions o;
+    if (ktsnap_status st = read_opts(opts, 0, &flags, &o); st != KTSNAP_OK) return st;
+    auto c = wire::GuestClient::open(port, o);
     if (!c.ok()) return fail(c.error());
     auto g = std::make_unique<ktsnap_guest>();
     g->client = std::move(c.value());
@@ -67,13 +97,14 @@ KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest** out, const char* port)
   });
 }
 
-KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest** out, int fd, uint32_t flags) noexcept {
+KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest** out, int fd, const ktsnap_guest_opts* opts) noexcept {
   static constexpr const char* fn = "ktsnap_guest_open_fd";
   return guard(fn, [&]() -> ktsnap_status {
     KTSNAP_CAPI_REQUIRE(fn, out);
     *out = nullptr;
-    if (flags & ~KTSNAP_GUEST_OWN_FD)
-      return fail(KTSNAP_E_INVALID, std::string(fn) + ": unknown flag bits " + std::to_string(flags & ~KTSNAP_GUEST_OWN_FD));
+    uint32_t flags = 0;
+    wire::GuestOpenOptions o;
+    if (ktsnap_status st = read_opts(opts, KTSNAP_GUEST_OWN_FD, &flags, &o); st != KTSNAP_OK) return st;
     auto c = wire::GuestClient::adopt(fd, (flags & KTSNAP_GUEST_OWN_FD) != 0);
     if (!c.ok()) return fail(c.error());
     auto g = std::make_unique<ktsnap_guest>();

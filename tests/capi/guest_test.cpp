@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -95,7 +96,9 @@ struct Host {
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     guest_fd = sv[0];
     host_fd = sv[1];
-    EXPECT_OK(ktsnap_guest_open_fd(&g, guest_fd, KTSNAP_GUEST_OWN_FD));
+    ktsnap_guest_opts o = KTSNAP_GUEST_OPTS_INIT;
+    o.flags = KTSNAP_GUEST_OWN_FD;
+    EXPECT_OK(ktsnap_guest_open_fd(&g, guest_fd, &o));
   }
   template <typename F>
   void serve(F f) {
@@ -119,16 +122,26 @@ ktsnap_guest_reply new_reply() {
 
 TEST(capiGuest, NullAndBadArguments) {
   ktsnap_guest* g = reinterpret_cast<ktsnap_guest*>(1);
-  EXPECT_FAILS_WITH(ktsnap_guest_open(nullptr, "x"), KTSNAP_E_INVALID, "'out'");
-  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, nullptr), KTSNAP_E_INVALID, "'port'");
+  EXPECT_FAILS_WITH(ktsnap_guest_open(nullptr, "x", nullptr), KTSNAP_E_INVALID, "'out'");
+  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, nullptr, nullptr), KTSNAP_E_INVALID, "'port'");
   EXPECT_EQ(g, nullptr);
-  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, ""), KTSNAP_E_INVALID, "empty");
-  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, "/nonexistent/ktsnap-port"), KTSNAP_E_NOTFOUND, "/nonexistent/ktsnap-port");
+  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, "", nullptr), KTSNAP_E_INVALID, "empty");
+  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, "/nonexistent/ktsnap-port", nullptr), KTSNAP_E_NOTFOUND, "/nonexistent/ktsnap-port");
   EXPECT_EQ(ktsnap_last_errno(), ENOENT);
-  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(nullptr, 0, 0), KTSNAP_E_INVALID, "'out'");
-  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, -1, 0), KTSNAP_E_INVALID, "negative");
-  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 0, 0x80), KTSNAP_E_INVALID, "flag");
-  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 1 << 20, 0), KTSNAP_E_IO, "fd");
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(nullptr, 0, nullptr), KTSNAP_E_INVALID, "'out'");
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, -1, nullptr), KTSNAP_E_INVALID, "negative");
+  ktsnap_guest_opts o = KTSNAP_GUEST_OPTS_INIT;
+  o.flags = 0x80;
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 0, &o), KTSNAP_E_INVALID, "unknown flag bits");
+  o.flags = KTSNAP_GUEST_OWN_FD;
+  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, "/dev/null", &o), KTSNAP_E_INVALID, "unknown flag bits");
+  o.flags = 0;
+  o.reserved[2] = 1;
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 0, &o), KTSNAP_E_INVALID, "reserved");
+  o.reserved[2] = 0;
+  o.sz = 3;
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 0, &o), KTSNAP_E_INVALID, "too small");
+  EXPECT_FAILS_WITH(ktsnap_guest_open_fd(&g, 1 << 20, nullptr), KTSNAP_E_IO, "fd");
   EXPECT_EQ(g, nullptr);
 
   EXPECT_FAILS_WITH(ktsnap_guest_request(nullptr, 1, "t", 0, nullptr), KTSNAP_E_INVALID, "'guest'");
@@ -298,4 +311,32 @@ TEST(capiGuest, ReasonIsPerThread) {
   EXPECT_STREQ(r1.reason, "main-thread");
   EXPECT_EQ(ktsnap_features() & KTSNAP_FEATURE_WIRE, KTSNAP_FEATURE_WIRE);
   EXPECT_STREQ(ktsnap_status_str(KTSNAP_E_REMOTE), "refused by the host");
+}
+
+TEST(capiGuest, OptsInitAndLookupByName) {
+  ktsnap_guest_opts a = KTSNAP_GUEST_OPTS_INIT, b;
+  std::memset(&b, 0xEE, sizeof b);
+  ASSERT_OK(ktsnap_guest_opts_init(&b, sizeof b));
+  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
+  EXPECT_FAILS_WITH(ktsnap_guest_opts_init(nullptr, sizeof b), KTSNAP_E_INVALID, "opts");
+  EXPECT_FAILS_WITH(ktsnap_guest_opts_init(&b, 3), KTSNAP_E_INVALID, "too small");
+
+  char dir[] = "/tmp/ktsnap-capi-guest-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string d = dir;
+  ASSERT_EQ(std::system(("mkdir -p " + d + "/ports/vport9p1 " + d + "/dev && printf 'org.test.port\\n' > " + d +
+                         "/ports/vport9p1/name && : > " + d + "/dev/vport9p1")
+                            .c_str()),
+            0);
+  std::string ports = d + "/ports", dev = d + "/dev";
+  a.ports_dir = ports.c_str();
+  a.dev_dir = dev.c_str();
+  ktsnap_guest* g = nullptr;
+  EXPECT_OK(ktsnap_guest_open(&g, "org.test.port", &a));
+  EXPECT_NE(g, nullptr);
+  ktsnap_guest_free(g);
+  g = nullptr;
+  EXPECT_FAILS_WITH(ktsnap_guest_open(&g, "org.test", &a), KTSNAP_E_NOTFOUND, "vport9p1=\"org.test.port\"");
+  EXPECT_EQ(g, nullptr);
+  std::system(("rm -rf " + d).c_str());
 }

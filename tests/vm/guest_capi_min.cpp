@@ -70,6 +70,39 @@ ktsnap_status out_sz(const void* out, const char* fn, const char* arg, const cha
   return fail_parts(KTSNAP_E_INVALID, fn, ": ", arg, "->sz is too small");
 }
 
+ktsnap_status check_sz(const void* opts, size_t known, const char* struct_name, size_t* sz_out) noexcept {
+  *sz_out = 0;
+  if (opts == nullptr) return KTSNAP_OK;
+  size_t sz = 0;
+  std::memcpy(&sz, opts, sizeof sz);
+  if (sz < sizeof(size_t)) return fail_parts(KTSNAP_E_INVALID, struct_name, ": sz too small");
+  const auto* p = static_cast<const unsigned char*>(opts);
+  for (size_t i = known; i < sz; i++)
+    if (p[i] != 0) return fail_parts(KTSNAP_E_INVALID, struct_name, ": non-zero byte beyond the known fields");
+  *sz_out = sz;
+  return KTSNAP_OK;
+}
+
+ktsnap_status check_reserved(const uint8_t* reserved, size_t offset, size_t count, size_t sz,
+                             const char* struct_name) noexcept {
+  for (size_t i = 0; i < count && offset + i < sz; i++)
+    if (reserved[i] != 0) return fail_parts(KTSNAP_E_INVALID, struct_name, ": reserved bytes must be zero");
+  return KTSNAP_OK;
+}
+
+ktsnap_status check_flags(uint32_t flags, uint32_t known, const char* struct_name) noexcept {
+  if ((flags & ~known) == 0) return KTSNAP_OK;
+  return fail_parts(KTSNAP_E_INVALID, struct_name, ": unknown flag bits");
+}
+
+ktsnap_status init_sz(void* opts, size_t sz, const char* fn) noexcept {
+  if (opts == nullptr) return null_arg(fn, "opts");
+  if (sz < sizeof(size_t)) return fail_parts(KTSNAP_E_INVALID, fn, ": sz too small");
+  std::memset(opts, 0, sz);
+  std::memcpy(opts, &sz, sizeof sz);
+  return KTSNAP_OK;
+}
+
 }  // namespace ktsnap::capi
 
 extern "C" {

@@ -100,11 +100,13 @@ int main(int argc, char **argv) {
       return 1;
     }
     wait_connected(fd);
-    st = ktsnap_guest_open_fd(&g, fd, KTSNAP_GUEST_OWN_FD);
+    ktsnap_guest_opts o = KTSNAP_GUEST_OPTS_INIT;
+    o.flags = KTSNAP_GUEST_OWN_FD;
+    st = ktsnap_guest_open_fd(&g, fd, &o);
     if (st != KTSNAP_OK)
       close(fd);
   } else {
-    st = ktsnap_guest_open(&g, dev);
+    st = ktsnap_guest_open(&g, dev, NULL);
   }
   if (st != KTSNAP_OK) {
     fprintf(stderr, "guest_request: %s: %s\n", ktsnap_status_str(st), ktsnap_last_error());

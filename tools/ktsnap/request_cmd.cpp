@@ -112,7 +112,7 @@ int cmd_request(const Args& args) {
   if (!have_tag || tag.empty()) return usage_error(kCmd, "--tag is required (not empty)");
 
   ktsnap_guest* g = nullptr;
-  ktsnap_status st = ktsnap_guest_open(&g, port.c_str());
+  ktsnap_status st = ktsnap_guest_open(&g, port.c_str(), nullptr);
   if (st != KTSNAP_OK) return report_failure(kCmd, st);
 
   ktsnap_guest_reply reply{};
