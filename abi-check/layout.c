@@ -322,3 +322,39 @@ OFF(ktsnap_bridge_event, count, 48);
 OFF(ktsnap_bridge_event, cap, 56);
 _Static_assert(KTSNAP_BRIDGE_MAX_REPORTS == 64 && KTSNAP_BRIDGE_MAX_EVENTS == 1024 && KTSNAP_BRIDGE_MAX_WATCHES == 3,
                "bridge limits are pinned");
+
+SIZE(ktsnap_guest_opts, 32);
+SIZE(ktsnap_guest_opts, KTSNAP_GUEST_OPTS_SIZE_V1);
+ALIGN(ktsnap_guest_opts, 8);
+OFF(ktsnap_guest_opts, sz, 0);
+OFF(ktsnap_guest_opts, ports_dir, 8);
+OFF(ktsnap_guest_opts, dev_dir, 16);
+OFF(ktsnap_guest_opts, flags, 24);
+OFF(ktsnap_guest_opts, reserved, 28);
+
+SIZE(ktsnap_guest_reply, 40);
+SIZE(ktsnap_guest_reply, KTSNAP_GUEST_REPLY_SIZE_V1);
+ALIGN(ktsnap_guest_reply, 8);
+OFF(ktsnap_guest_reply, sz, 0);
+OFF(ktsnap_guest_reply, outcome, 8);
+OFF(ktsnap_guest_reply, request_id, 12);
+OFF(ktsnap_guest_reply, flags, 16);
+OFF(ktsnap_guest_reply, reserved, 20);
+OFF(ktsnap_guest_reply, reason, 24);
+OFF(ktsnap_guest_reply, reason_len, 32);
+
+SIZE(ktsnap_guest_stats, 88);
+SIZE(ktsnap_guest_stats, KTSNAP_GUEST_STATS_SIZE_V1);
+ALIGN(ktsnap_guest_stats, 8);
+OFF(ktsnap_guest_stats, sz, 0);
+OFF(ktsnap_guest_stats, requests, 8);
+OFF(ktsnap_guest_stats, replies, 16);
+OFF(ktsnap_guest_stats, host_errors, 24);
+OFF(ktsnap_guest_stats, transport_errors, 32);
+OFF(ktsnap_guest_stats, skipped_wrong_type, 40);
+OFF(ktsnap_guest_stats, skipped_wrong_size, 48);
+OFF(ktsnap_guest_stats, skipped_stale, 56);
+OFF(ktsnap_guest_stats, bytes_written, 64);
+OFF(ktsnap_guest_stats, bytes_read, 72);
+OFF(ktsnap_guest_stats, dead, 80);
+OFF(ktsnap_guest_stats, reserved, 84);

@@ -112,7 +112,7 @@ KTSNAP_API const char *ktsnap_version_string(void) KTSNAP_NOEXCEPT;
 #define KTSNAP_FEATURE_BUILDER ((uint64_t)1 << 3) /**< ktsnap_builder_* */
 #define KTSNAP_FEATURE_CAPTURE ((uint64_t)1 << 4) /**< ktsnap_capture(), ktsnap_kernel_maps() */
 #define KTSNAP_FEATURE_RING ((uint64_t)1 << 5)    /**< shared-memory report rings (ktsnap_ring_*) */
-#define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< reserved: guest/host capture request wire */
+#define KTSNAP_FEATURE_WIRE ((uint64_t)1 << 6)    /**< guest snapshot requests over the capture wire (ktsnap_guest_*) */
 #define KTSNAP_FEATURE_QUERY ((uint64_t)1 << 7)   /**< snapshot views, predicate queries, columns, aggregates */
 
 /**
@@ -144,6 +144,7 @@ typedef int32_t ktsnap_status;
 #define KTSNAP_E_RANGE (-12)      /**< index or number out of range, buffer too small */
 #define KTSNAP_E_PERM (-13)       /**< permission denied; see ktsnap_last_errno() */
 #define KTSNAP_E_BUSY (-14)       /**< resource busy */
+#define KTSNAP_E_REMOTE (-15)     /**< the host answered a request with an error; the message is its reason */
 
 /**
  * Short English text for a status ("invalid argument"); a generic text for
@@ -2333,6 +2334,180 @@ KTSNAP_API ktsnap_status ktsnap_bridge_thread_capture(bool *captured_out, const 
  * as ktsnap_bridge_register_watch().
  */
 KTSNAP_API ktsnap_status ktsnap_bridge_thread_watch(const char *symbol, size_t symbol_len) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Guest requests: ask the host for a snapshot over the capture wire         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The guest side of the capture wire (docs/WIRE.md, "Guest client"): a
+ * program inside the VM sends a SNAPSHOT_REQUEST frame over the bulk
+ * virtio-console port and waits for the host's SNAPSHOT_REPLY.
+ *
+ * - Outcomes. OK (status KTSNAP_OK); HOST_ERROR, the host answered ERR
+ *   (KTSNAP_E_REMOTE, the reason is the host's text); TRANSPORT_ERROR, no
+ *   usable answer (KTSNAP_E_TIMEOUT when the deadline passed, else
+ *   KTSNAP_E_IO: write failure, end of file, I/O error, a frame over the
+ *   520-byte reply cap, a CRC mismatch, a reply status other than OK/ERR).
+ * - Latching. Every TRANSPORT_ERROR, the deadline included, latches the
+ *   handle dead: later requests fail at once with KTSNAP_E_IO, the flag
+ *   KTSNAP_GUEST_LATCHED and a message naming the first cause, without
+ *   sending anything, until ktsnap_guest_reset(). A HOST_ERROR does not
+ *   latch.
+ * - Skipped while waiting (counted in ktsnap_guest_stats): frames of other
+ *   message types, replies of another size, replies with another request's
+ *   id (late answers to requests that timed out).
+ * - Threads. One request is in flight per handle: threads sharing a handle
+ *   are served one after the other. Request ids are per handle, start at 1
+ *   and never take 0. ktsnap_guest_free() must not race with other calls.
+ */
+
+/** A guest port. Owned; release with ktsnap_guest_free(). */
+typedef struct ktsnap_guest ktsnap_guest;
+
+/* Snapshot kinds of ktsnap_guest_request() (wire values). */
+#define KTSNAP_SNAPSHOT_KIND_CAPTURE 1u /**< capture the scheduler's maps under the tag */
+#define KTSNAP_SNAPSHOT_KIND_WATCH 2u   /**< arm a watchpoint on the kernel symbol named by the tag */
+/** Tag bytes the wire carries; a longer tag is cut there. */
+#define KTSNAP_SNAPSHOT_TAG_MAX 64
+/** The deadline a timeout_ns of 0 stands for: 30 s, as ktstr's guest waits. */
+#define KTSNAP_SNAPSHOT_TIMEOUT_NS ((int64_t)30000000000)
+
+/* ktsnap_guest_opts.flags */
+#define KTSNAP_GUEST_OWN_FD 0x1u /**< ktsnap_guest_open_fd() only: ktsnap_guest_free() closes the fd */
+
+/** Options of ktsnap_guest_open() and ktsnap_guest_open_fd(). */
+typedef struct ktsnap_guest_opts {
+  size_t sz;             /**< sizeof(ktsnap_guest_opts) as the caller knows it */
+  const char *ports_dir; /**< where port names are looked up; NULL = "/sys/class/virtio-ports" */
+  const char *dev_dir;   /**< where the port devices are; NULL = "/dev" */
+  uint32_t flags;        /**< KTSNAP_GUEST_* option bits; unknown bits are rejected */
+  uint8_t reserved[4];   /**< must be zero */
+} ktsnap_guest_opts;
+
+/** Size of ktsnap_guest_opts in version 1.0 of the ABI. */
+#define KTSNAP_GUEST_OPTS_SIZE_V1 32
+
+/** Initialiser for ktsnap_guest_opts: defaults, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_GUEST_OPTS_INIT { sizeof(ktsnap_guest_opts), NULL, NULL, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_GUEST_OPTS_INIT { .sz = sizeof(ktsnap_guest_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_GUEST_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_opts_init(ktsnap_guest_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/* ktsnap_guest_reply.outcome */
+#define KTSNAP_GUEST_OUTCOME_NONE 0u            /**< nothing was sent (bad argument) */
+#define KTSNAP_GUEST_OUTCOME_OK 1u              /**< the host answered OK */
+#define KTSNAP_GUEST_OUTCOME_HOST_ERROR 2u      /**< the host answered ERR; reason is its text */
+#define KTSNAP_GUEST_OUTCOME_TRANSPORT_ERROR 3u /**< no usable answer; reason says why */
+
+/* ktsnap_guest_reply.flags */
+#define KTSNAP_GUEST_TIMED_OUT 0x1u     /**< TRANSPORT_ERROR: the deadline passed */
+#define KTSNAP_GUEST_LATCHED 0x2u       /**< TRANSPORT_ERROR: the handle was already dead; nothing sent */
+#define KTSNAP_GUEST_TAG_TRUNCATED 0x4u /**< the tag was cut at KTSNAP_SNAPSHOT_TAG_MAX bytes */
+
+/** What one request got (filled by ktsnap_guest_request()); an sz-first output struct. */
+typedef struct ktsnap_guest_reply {
+  size_t sz;           /**< set by the caller: sizeof(ktsnap_guest_reply) as it knows it */
+  uint32_t outcome;    /**< KTSNAP_GUEST_OUTCOME_* */
+  uint32_t request_id; /**< the id sent; 0 when nothing was sent */
+  uint32_t flags;      /**< KTSNAP_GUEST_* reply flags */
+  uint32_t reserved;   /**< zero */
+  const char *reason;  /**< borrowed, NUL-terminated: "" on OK; valid on the calling thread until its next ktsnap_guest_request() */
+  size_t reason_len;   /**< bytes of reason */
+} ktsnap_guest_reply;
+
+/** Size of ktsnap_guest_reply in version 1.0 of the ABI. */
+#define KTSNAP_GUEST_REPLY_SIZE_V1 40
+
+/** Counters of a guest handle (filled by ktsnap_guest_stats_get()); an sz-first output struct. */
+typedef struct ktsnap_guest_stats {
+  size_t sz;                   /**< set by the caller: sizeof(ktsnap_guest_stats) as it knows it */
+  uint64_t requests;           /**< requests sent (or whose send failed) */
+  uint64_t replies;            /**< matching replies received */
+  uint64_t host_errors;        /**< replies with status ERR */
+  uint64_t transport_errors;   /**< TRANSPORT_ERROR outcomes, latched ones included */
+  uint64_t skipped_wrong_type; /**< frames of another message type */
+  uint64_t skipped_wrong_size; /**< replies whose payload is not 520 bytes */
+  uint64_t skipped_stale;      /**< replies carrying another request's id */
+  uint64_t bytes_written;      /**< request bytes written */
+  uint64_t bytes_read;         /**< bytes read from the port */
+  uint32_t dead;               /**< 1 while latched dead */
+  uint32_t reserved;           /**< zero */
+} ktsnap_guest_stats;
+
+/** Size of ktsnap_guest_stats in version 1.0 of the ABI. */
+#define KTSNAP_GUEST_STATS_SIZE_V1 88
+
+/**
+ * Opens a guest port. port: a device path when it contains '/', else a
+ * port name matched exactly against /sys/class/virtio-ports/{entry}/name
+ * (the device is then /dev/{entry}; opts->ports_dir and opts->dev_dir
+ * replace the two directories). Opened read-write, non-blocking,
+ * close-on-exec. opts may be NULL (defaults; no flag applies here). out:
+ * owned, release with ktsnap_guest_free().
+ * Errors: KTSNAP_E_INVALID (NULL or empty argument, bad opts), KTSNAP_E_NOTFOUND (no
+ * such port: the message lists the ports there are, also in
+ * ktsnap_last_error_info(); or no such path), KTSNAP_E_BUSY (the port is
+ * open elsewhere: the kernel allows one open per port), KTSNAP_E_PERM,
+ * KTSNAP_E_IO, with ktsnap_last_errno().
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_open(ktsnap_guest **out, const char *port,
+                                           const ktsnap_guest_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * A guest handle on a descriptor the caller opened (a port, a socket, a
+ * pty in raw mode): it is switched to non-blocking. With
+ * KTSNAP_GUEST_OWN_FD in opts->flags ktsnap_guest_free() closes fd;
+ * without it (or with opts NULL) the caller closes it after
+ * ktsnap_guest_free(). The directories of opts are not used. out: owned.
+ * Errors: KTSNAP_E_INVALID (NULL out, fd < 0, bad opts), KTSNAP_E_IO (fd
+ * is not open).
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_open_fd(ktsnap_guest **out, int fd,
+                                              const ktsnap_guest_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Asks the host for a snapshot and waits for its answer. kind:
+ * KTSNAP_SNAPSHOT_KIND_*, or another non-zero value (sent as is; the host
+ * answers an unknown kind with ERR). tag: NUL-terminated, not empty; cut at
+ * KTSNAP_SNAPSHOT_TAG_MAX bytes (KTSNAP_GUEST_TAG_TRUNCATED), possibly
+ * inside a UTF-8 character, as the wire does. timeout_ns: the deadline for
+ * the write and the reply; 0 means KTSNAP_SNAPSHOT_TIMEOUT_NS, more than
+ * ten years counts as ten years. reply may
+ * be NULL; when given it is filled on every outcome, failures included.
+ * Returns KTSNAP_OK (OK), KTSNAP_E_REMOTE (HOST_ERROR), KTSNAP_E_TIMEOUT or
+ * KTSNAP_E_IO (TRANSPORT_ERROR); the last error holds the reason with the
+ * request id and kind.
+ * Errors without a request: KTSNAP_E_INVALID (NULL handle or tag, kind 0,
+ * empty tag, negative timeout, reply->sz too small).
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_request(ktsnap_guest *guest, uint32_t kind, const char *tag,
+                                              int64_t timeout_ns, ktsnap_guest_reply *reply) KTSNAP_NOEXCEPT;
+
+/**
+ * Clears the latch. A handle opened by ktsnap_guest_open() closes and
+ * reopens its port (on failure it stays latched, with that error); one from
+ * ktsnap_guest_open_fd() keeps its fd. Resetting a live handle is allowed.
+ * Errors: KTSNAP_E_INVALID (NULL guest), else as ktsnap_guest_open().
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_reset(ktsnap_guest *guest) KTSNAP_NOEXCEPT;
+
+/**
+ * The handle's counters.
+ * Errors: KTSNAP_E_INVALID (NULL argument, out->sz too small).
+ */
+KTSNAP_API ktsnap_status ktsnap_guest_stats_get(ktsnap_guest_stats *out, const ktsnap_guest *guest) KTSNAP_NOEXCEPT;
+
+/** Releases a guest handle (closing the fd when it owns it). NULL is a no-op. */
+KTSNAP_API void ktsnap_guest_free(ktsnap_guest *guest) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

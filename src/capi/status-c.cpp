@@ -31,6 +31,7 @@ static_assert(KTSNAP_E_TYPE == int32_t(Code::Type));
 static_assert(KTSNAP_E_RANGE == int32_t(Code::Range));
 static_assert(KTSNAP_E_PERM == int32_t(Code::Perm));
 static_assert(KTSNAP_E_BUSY == int32_t(Code::Busy));
+static_assert(KTSNAP_E_REMOTE == int32_t(Code::Remote));
 
 static_assert(KTSNAP_TRIGGER_ON_DEMAND == uint32_t(Trigger::OnDemand));
 static_assert(KTSNAP_TRIGGER_ERROR == uint32_t(Trigger::Error));
@@ -342,7 +343,7 @@ KTSNAP_API const char* ktsnap_version_string(void) noexcept {
 
 KTSNAP_API uint64_t ktsnap_features(void) noexcept {
   return KTSNAP_FEATURE_BTF | KTSNAP_FEATURE_JSON | KTSNAP_FEATURE_TEXT | KTSNAP_FEATURE_BUILDER | KTSNAP_FEATURE_QUERY |
-         KTSNAP_FEATURE_CAPTURE | KTSNAP_FEATURE_RING;
+         KTSNAP_FEATURE_CAPTURE | KTSNAP_FEATURE_RING | KTSNAP_FEATURE_WIRE;
 }
 
 KTSNAP_API const char* ktsnap_status_str(ktsnap_status status) noexcept {
@@ -362,6 +363,7 @@ KTSNAP_API const char* ktsnap_status_str(ktsnap_status status) noexcept {
     case KTSNAP_E_RANGE: return "out of range";
     case KTSNAP_E_PERM: return "permission denied";
     case KTSNAP_E_BUSY: return "resource busy";
+    case KTSNAP_E_REMOTE: return "refused by the host";
     default: return status < 0 ? "unknown error" : "unknown status";
   }
 }

@@ -28,6 +28,7 @@ enum class Code : int32_t {
   Range = -12,       // index or value out of range
   Perm = -13,
   Busy = -14,
+  Remote = -15,      // the peer (the host) answered a request with an error
 };
 
 struct Error {

@@ -14,6 +14,7 @@ const ktsnap_status kAllCodes[] = {
     KTSNAP_OK,         KTSNAP_E_INVALID, KTSNAP_E_NOMEM,  KTSNAP_E_NOTFOUND, KTSNAP_E_AGAIN,
     KTSNAP_E_TIMEOUT,  KTSNAP_E_VERSION, KTSNAP_E_UNSUPPORTED, KTSNAP_E_IO,  KTSNAP_E_INTERNAL,
     KTSNAP_E_FORMAT,   KTSNAP_E_TYPE,    KTSNAP_E_RANGE,  KTSNAP_E_PERM,     KTSNAP_E_BUSY,
+    KTSNAP_E_REMOTE,
 };
 
 // A call that fails for a known reason, to put something in the last error.
@@ -23,7 +24,7 @@ ktsnap_status make_failure() { return ktsnap_report_open_file(nullptr, "x", null
 
 TEST(capiStatus, NumbersArePinned) {
   // The numbers are the ABI: the same as ktsnap::Code, never renumbered.
-  const int32_t expect[] = {0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14};
+  const int32_t expect[] = {0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15};
   for (size_t i = 0; i < std::size(kAllCodes); i++) EXPECT_EQ(kAllCodes[i], expect[i]) << i;
 }
 
@@ -43,7 +44,7 @@ TEST(capiStatus, EveryCodeHasItsOwnText) {
 }
 
 TEST(capiStatus, UnknownCodesGetAGenericText) {
-  for (ktsnap_status st : {-15, -100, -1000, INT32_MIN}) {
+  for (ktsnap_status st : {-16, -100, -1000, INT32_MIN}) {
     const char* s = ktsnap_status_str(st);
     ASSERT_NE(s, nullptr);
     EXPECT_STREQ(s, "unknown error") << st;
@@ -151,8 +152,7 @@ TEST(capiVersion, FeaturesOfThisBuild) {
   EXPECT_TRUE(f & KTSNAP_FEATURE_QUERY);
   EXPECT_TRUE(f & KTSNAP_FEATURE_CAPTURE);
   EXPECT_TRUE(f & KTSNAP_FEATURE_RING);
-  // Reserved bits stay clear until their implementation lands.
-  EXPECT_FALSE(f & KTSNAP_FEATURE_WIRE);
+  EXPECT_TRUE(f & KTSNAP_FEATURE_WIRE);
 }
 
 TEST(capiMemory, FreeAcceptsNull) {

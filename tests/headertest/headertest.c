@@ -46,5 +46,18 @@ int headertest_use(const char *path) {
     ktsnap_free(text);
   }
   ktsnap_report_free(report);
+  {
+    ktsnap_guest_opts gopts = KTSNAP_GUEST_OPTS_INIT;
+    ktsnap_guest *guest = NULL;
+    gopts.flags = KTSNAP_GUEST_OWN_FD;
+    if (ktsnap_guest_open_fd(&guest, 0, &gopts) == KTSNAP_OK) {
+      ktsnap_guest_reply reply = {sizeof(ktsnap_guest_reply), 0, 0, 0, 0, NULL, 0};
+      if (ktsnap_guest_request(guest, KTSNAP_SNAPSHOT_KIND_CAPTURE, "t", KTSNAP_SNAPSHOT_TIMEOUT_NS, &reply) ==
+              KTSNAP_E_REMOTE &&
+          reply.outcome == KTSNAP_GUEST_OUTCOME_HOST_ERROR)
+        st = KTSNAP_E_REMOTE;
+      ktsnap_guest_free(guest);
+    }
+  }
   return st == KTSNAP_OK && u > 0 && ktsnap_version() >= KTSNAP_VERSION_NUMBER && ktsnap_features() != 0 ? 0 : 1;
 }

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Builds the QEMU test guest's initramfs (docs/VM-TESTS.md):
-#   make-initramfs.sh OUT.cpio.gz BUSYBOX INIT GUEST_PROGRAM MODULE...
-# BUSYBOX is a static busybox (its applets become symlinks in /bin); the
-# modules (.ko, .ko.xz, .ko.zst) go, decompressed, into /lib/modules.
+#   make-initramfs.sh OUT.cpio.gz BUSYBOX INIT NAME=PROGRAM... MODULE...
+# BUSYBOX is a static busybox (its applets become symlinks in /bin); each
+# static guest program becomes /bin/NAME; the modules (.ko, .ko.xz,
+# .ko.zst) go, decompressed, into /lib/modules.
 set -eu
-out=$1 busybox=$2 init=$3 guest=$4
-shift 4
+out=$1 busybox=$2 init=$3
+shift 3
 stage=$out.d
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/proc" "$stage/sys" "$stage/dev" \
@@ -15,8 +16,20 @@ for a in $("$busybox" --list); do
   [ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
 done
 cp "$init" "$stage/init"
-cp "$guest" "$stage/bin/guest_echo"
-chmod 0755 "$stage/init" "$stage/bin/busybox" "$stage/bin/guest_echo"
+chmod 0755 "$stage/init" "$stage/bin/busybox"
+while [ $# -gt 0 ]; do
+  case $1 in
+    *=*) ;;
+    *) break ;;
+  esac
+  name=${1%%=*} prog=${1#*=}
+  case $name in
+    ''|*/*) echo "make-initramfs: bad program name in $1" >&2; exit 1 ;;
+  esac
+  cp "$prog" "$stage/bin/$name"
+  chmod 0755 "$stage/bin/$name"
+  shift
+done
 for m in "$@"; do
   name=$(basename "$m")
   case $name in

@@ -17,6 +17,8 @@ enum Exit : int {
   kExitUsage = 2,     // bad command line
   kExitIo = 3,        // cannot read or write a file, permission denied
   kExitData = 4,      // the file is not a valid report, or another failure
+  kExitHostError = 5, // `ktsnap request`: the host answered ERR
+  kExitTransport = 6, // `ktsnap request`: no usable answer (timeout, EOF, I/O, bad frame)
 };
 
 using Args = std::vector<std::string>;
@@ -27,7 +29,7 @@ struct Command {
   int (*run)(const Args& args);  // args after the subcommand name
 };
 
-// The subcommands, in help order. Later issues add serve and request here.
+// The subcommands, in help order. A later issue adds serve here.
 const std::vector<Command>& commands();
 
 // Prints "ktsnap CMD: <status text>: <last error>" to stderr and returns the
@@ -100,6 +102,7 @@ int cmd_maps(const Args& args);
 int cmd_capture(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_ring(const Args& args);
+int cmd_request(const Args& args);
 int cmd_serve(const Args& args);
 
 }  // namespace ktsnap_cli

@@ -7,6 +7,7 @@
 //   ktsnap capture --map-id ID ... -o FILE      live capture into a report
 //   ktsnap demo                                 the example scheduler, end to end
 //   ktsnap ring create|publish|tail|stat|rm     shared-memory report rings
+//   ktsnap request --port P --tag T             (guest) ask the host for a snapshot
 //   ktsnap serve --socket PATH SELECTION...     host end of the capture wire
 //   ktsnap --version | --help | help CMD
 //
@@ -33,6 +34,7 @@ const std::vector<Command>& commands() {
       {"capture", "capture kernel BPF maps into a report file", cmd_capture},
       {"demo", "load an example scheduler's maps, capture and query them", cmd_demo},
       {"ring", "create, publish to, follow, inspect and remove shared-memory report rings", cmd_ring},
+      {"request", "from a guest, ask the host for a snapshot over the capture wire", cmd_request},
       {"serve", "answer a guest's snapshot requests over a socket (host end of the wire)", cmd_serve},
   };
   return cmds;
@@ -100,7 +102,9 @@ void print_help() {
       "  1  not found (no such map, nothing matched)\n"
       "  2  usage error\n"
       "  3  input/output error or permission denied\n"
-      "  4  the file is not a valid report, or another failure\n");
+      "  4  the file is not a valid report, or another failure\n"
+      "  5  request: the host answered ERR\n"
+      "  6  request: transport error (timeout, end of file, I/O error, bad frame)\n");
 }
 
 const Command* find_command(const std::string& name) {
