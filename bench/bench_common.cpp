@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <memory>
 
 #include "btf/btf.hpp"
@@ -212,6 +214,30 @@ double RatioReporter::spread(const std::string& name) const {
   if (it == figs_.end() || it->second.reps < 2) return -1;
   double m = ns(name);
   return m > 0 ? (it->second.max - it->second.min) / m : -1;
+}
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? -1 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? -1 : v[std::min(v.size() - 1, size_t(p * double(v.size())))];
+}
+
+std::string loadavg() {
+  std::ifstream f("/proc/loadavg");
+  std::string line;
+  std::getline(f, line);
+  return line;
 }
 
 }  // namespace ktsnap::bench

@@ -65,6 +65,15 @@ void make_tasks(uint32_t n, std::vector<uint8_t>& keys, std::vector<uint8_t>& va
 // nr_cpus), built with ReportBuilder.
 std::vector<uint8_t> build_report(uint32_t n, uint32_t nr_cpus = 2);
 
+// Hand-timed benchmarks (the ring and wire ones, which run their peers in
+// other processes or threads): CLOCK_MONOTONIC in ns, the median and the
+// p-th fraction (0..1) of a sample (-1 when empty), and /proc/loadavg as
+// one line for the raw outputs.
+uint64_t now_ns();
+double median(std::vector<double> v);
+double percentile(std::vector<double> v, double p);
+std::string loadavg();
+
 // Reporter: prints Google Benchmark's console table, keeps the real time
 // (ns) of every run (the median aggregate when repetitions are used), and
 // can print ratios afterwards. One process = one run: every ratio comes

@@ -52,11 +52,10 @@ namespace bip = boost::interprocess;
 
 namespace {
 
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+using ktsnap::bench::loadavg;
+using ktsnap::bench::median;
+using ktsnap::bench::now_ns;
+using ktsnap::bench::percentile;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench_ring: %s\n", what.c_str());
@@ -65,16 +64,6 @@ uint64_t now_ns() {
 
 void check(ktsnap_status st, const char* what) {
   if (st != KTSNAP_OK) die(std::string(what) + ": " + ktsnap_status_str(st) + ": " + ktsnap_last_error());
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n == 0 ? -1 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? -1 : v[std::min(v.size() - 1, size_t(p * double(v.size())))];
 }
 
 std::atomic<uint64_t> g_sink{0};
@@ -370,13 +359,6 @@ RingResult bench_sock(const Report& big, const Report& small, int reps, int msgs
   return out;
 }
 
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  std::string line;
-  std::getline(f, line);
-  return line;
-}
-
 double mbps(const RingResult& r, const Report& big, int msgs) {
   double s = median(r.secs);
   return s > 0 ? double(big.size) * msgs / s / 1e6 : -1;
@@ -388,7 +370,7 @@ void print(const char* name, const RingResult& r, const Report& big, int msgs) {
   for (double s : r.secs) std::printf(" %.1f", s * 1e3);
   std::printf(")\n");
   std::printf("%-28s wake-up    median %.1f us, p90 %.1f us, p99 %.1f us, min %.1f us (%zu sends)\n", name,
-              median(r.wake_us), pct(r.wake_us, 0.9), pct(r.wake_us, 0.99), pct(r.wake_us, 0.0), r.wake_us.size());
+              median(r.wake_us), percentile(r.wake_us, 0.9), percentile(r.wake_us, 0.99), percentile(r.wake_us, 0.0), r.wake_us.size());
 }
 
 }  // namespace

@@ -51,32 +51,14 @@ namespace w = ktsnap::wire;
 
 namespace {
 
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+using ktsnap::bench::loadavg;
+using ktsnap::bench::median;
+using ktsnap::bench::now_ns;
+using ktsnap::bench::percentile;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench_wire: %s\n", what.c_str());
   std::exit(1);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n == 0 ? -1 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? -1 : v[std::min(v.size() - 1, size_t(p * double(v.size())))];
-}
-
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
 }
 
 // ---- decoder -----------------------------------------------------------------
@@ -243,7 +225,7 @@ void bench_round_trip(int n) {
   std::vector<double> raw = raw_round_trips(n);
   auto row = [](const char* name, const std::vector<double>& v) {
     std::printf("%-40s median %.1f us, p90 %.1f us, p99 %.1f us, min %.1f us (%zu round trips)\n", name, median(v),
-                pct(v, 0.9), pct(v, 0.99), pct(v, 0.0), v.size());
+                percentile(v, 0.9), percentile(v, 0.99), percentile(v, 0.0), v.size());
   };
   row("request -> reply (guest client + service)", svc);
   row("raw socketpair ping-pong (peer)", raw);
@@ -302,7 +284,7 @@ void bench_qmp(const char* label, const std::vector<std::string>& machine, int c
       }
     }
     std::printf("%-40s median %.1f us, p90 %.1f us, min %.1f us (%zu cycles; query-status after stop: %s)\n", label,
-                median(us), pct(us, 0.9), pct(us, 0.0), us.size(), paused_ok ? "paused" : "NOT PAUSED");
+                median(us), percentile(us, 0.9), percentile(us, 0.0), us.size(), paused_ok ? "paused" : "NOT PAUSED");
   }
   qmp.reset();
   kill(pid, SIGKILL);  // SIGTERM would make QEMU print a line
