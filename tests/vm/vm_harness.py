@@ -14,12 +14,11 @@ instead, so CI cannot pass without booting the guest. Standard
 library only. QEMU is killed on every path (and with this process, by
 PR_SET_PDEATHSIG, should it be killed itself).
 """
-import argparse
 import signal
 import sys
 import time
 
-from vmlib import Failure, Guest, Lines, Qmp, connect_unix, log, preflight, T0
+from vmlib import Failure, Guest, Lines, Qmp, connect_unix, log, parse_args, T0
 
 ROUNDS = 3
 PAUSE_ROUND = 2
@@ -65,15 +64,7 @@ def exchange(wire, qmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initrd", required=True)
-    ap.add_argument("--timeout", type=float, default=60.0)
-    ap.add_argument("--skip-reason", default="")
-    ap.add_argument("--keep", action="store_true", help="keep the work dir (console log)")
-    args = ap.parse_args()
-
-    rc = preflight(args.kernel, args.initrd, args.skip_reason)
+    args, rc = parse_args(60.0)
     if rc is not None:
         return rc
 

@@ -30,7 +30,6 @@ Checked:
 Exit 0 pass, 1 fail, 77 skip (the reason printed; a failure instead with
 KTSNAP_VM_REQUIRED=1). Needs root and bpftool for the live map.
 """
-import argparse
 import json
 import os
 import shutil
@@ -40,7 +39,7 @@ import subprocess
 import sys
 import time
 
-from vmlib import Failure, Guest, log, preflight, skip, T0, die_with_parent
+from vmlib import Failure, Guest, die_with_parent, log, parse_args, skip, T0
 
 TAG70 = "t70_" + "".join(chr(ord("a") + i % 26) for i in range(66))
 # (tag, kind, expected outcome)
@@ -240,16 +239,7 @@ def run(args, bpftool, work):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--hook-check":
         hook_check(sys.argv[2], sys.argv[3])
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initrd", required=True)
-    ap.add_argument("--ktsnap", required=True)
-    ap.add_argument("--timeout", type=float, default=120.0)
-    ap.add_argument("--skip-reason", default="")
-    ap.add_argument("--keep", action="store_true", help="keep the work dir (console log)")
-    args = ap.parse_args()
-
-    rc = preflight(args.kernel, args.initrd, args.skip_reason)
+    args, rc = parse_args(120.0, extra=("--ktsnap",))
     if rc is not None:
         return rc
     if os.geteuid() != 0:

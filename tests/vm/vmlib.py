@@ -6,6 +6,7 @@ client, and the skip rule: exit 77 with the reason, or a failure when
 KTSNAP_VM_REQUIRED=1 (scripts/test.sh sets it, so CI cannot pass without
 booting the guest). Standard library only.
 """
+import argparse
 import ctypes
 import json
 import os
@@ -54,6 +55,23 @@ def preflight(kernel, initrd, skip_reason):
         print(f"FAIL: no initramfs {initrd} (is the build complete?)")
         return 1
     return None
+
+
+def parse_args(timeout, extra=()):
+    """The harnesses' common command line (--kernel, --initrd, --timeout,
+    --skip-reason, --keep, plus `extra` option names that take a required
+    value). Returns (args, None) when the guest can boot, else (args, the
+    exit status to return)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    for name in extra:
+        ap.add_argument(name, required=True)
+    ap.add_argument("--timeout", type=float, default=timeout)
+    ap.add_argument("--skip-reason", default="")
+    ap.add_argument("--keep", action="store_true", help="keep the work dir (console log)")
+    args = ap.parse_args()
+    return args, preflight(args.kernel, args.initrd, args.skip_reason)
 
 
 class Lines:
