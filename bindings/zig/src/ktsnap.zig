@@ -1293,6 +1293,7 @@ pub const Consumer = struct {
 comptime {
     // nextBatch passes a []Report as an array of handles.
     std.debug.assert(@sizeOf(Report) == @sizeOf(?*c.ktsnap_report));
+    std.debug.assert(@offsetOf(Report, "ptr") == 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -30,7 +30,8 @@ fn expectContains(haystack: []const u8, needle: []const u8) !void {
 
 test "version and features" {
     try ks.checkVersion();
-    try testing.expectEqual(@as(u32, c.KTSNAP_VERSION_NUMBER), ks.version() / 100 * 100);
+    try testing.expect(ks.version() >= c.KTSNAP_VERSION_NUMBER);
+    try testing.expectEqual(@as(u32, c.KTSNAP_VERSION_MAJOR), ks.version() / 10000);
     try testing.expect(ks.versionString().len >= 5);
     try testing.expect(ks.features() & c.KTSNAP_FEATURE_QUERY != 0);
 }
@@ -55,6 +56,18 @@ test "a NULL handle through the raw C API is Invalid with a message" {
 }
 
 // ---- opening reports ----------------------------------------------------
+
+test "the last error survives deinit() and is cleared by the next fallible call" {
+    var r = try openFixture();
+    try testing.expectError(error.NotFound, r.mapByName("kt_nope"));
+    r.deinit(); // as a defer on the error path would
+    try expectContains(ks.lastError(), "kt_nope");
+    try testing.expectEqual(@as(c.ktsnap_status, c.KTSNAP_E_NOTFOUND), ks.lastErrorDetails().status);
+    var again = try openFixture();
+    defer again.deinit();
+    try testing.expectEqualStrings("", ks.lastError());
+    try testing.expectEqual(@as(c.ktsnap_status, c.KTSNAP_OK), ks.lastErrorDetails().status);
+}
 
 test "open the fixture file: metadata" {
     var r = try openFixture();
