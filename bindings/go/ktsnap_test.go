@@ -501,6 +501,14 @@ func TestColumns(t *testing.T) {
 			t.Fatalf("entry %d: column %d accessor %d %v", i, x, y, err)
 		}
 	}
+	buf := make([]uint64, 64)
+	into, _, err := m.ColumnUint64Into(buf, "runtime_ns", 0)
+	if err != nil || len(into) != 16 || &into[0] != &buf[0] || into[7] != col[7] {
+		t.Fatalf("column into a reused buffer: %v", err)
+	}
+	if small, _, err := m.ColumnUint64Into(make([]uint64, 2), "runtime_ns", 0); err != nil || len(small) != 16 {
+		t.Fatalf("column into a short buffer: %v", err)
+	}
 	tids, _, err := m.ColumnInt64("tid", 0)
 	if err != nil || tids[0] != 1000 || tids[15] != 1015 {
 		t.Fatalf("tids %v %v", tids, err)
