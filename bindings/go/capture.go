@@ -3,12 +3,31 @@ package ktsnap
 /*
 #include "shim.h"
 
-static inline ktsnap_status kgo_capture(ktsnap_report **out, ktsnap_capture_opts *o, ktsnap_capture_stats *st,
-                                        kgo_err *e_) {
-  o->sz = sizeof *o;
+// The options are built here, in C: Go never assigns C struct fields.
+static inline ktsnap_status kgo_capture(ktsnap_report **out, const uint32_t *map_ids, size_t n_map_ids,
+                                        const char *const *pinned, size_t n_pinned, const uint32_t *prog_ids,
+                                        size_t n_prog_ids, const char *prefix, const char *tag,
+                                        const char *active, uint64_t deadline_ns, uint32_t struct_ops,
+                                        uint32_t max_entries, uint32_t trigger, uint32_t flags,
+                                        ktsnap_capture_stats *st, kgo_err *e_) {
+  ktsnap_capture_opts o = KTSNAP_CAPTURE_OPTS_INIT;
+  o.map_ids = map_ids;
+  o.map_id_count = n_map_ids;
+  o.pinned_paths = pinned;
+  o.pinned_path_count = n_pinned;
+  o.prog_ids = prog_ids;
+  o.prog_id_count = n_prog_ids;
+  o.name_prefix = prefix;
+  o.tag = tag;
+  o.active_scheduler = active;
+  o.deadline_ns = deadline_ns;
+  o.struct_ops_map_id = struct_ops;
+  o.max_entries_per_map = max_entries;
+  o.trigger = trigger;
+  o.flags = flags;
   memset(st, 0, sizeof *st);
   st->sz = sizeof *st;
-  ktsnap_status s_ = ktsnap_capture(out, o, st);
+  ktsnap_status s_ = ktsnap_capture(out, &o, st);
   if (s_ != KTSNAP_OK) kgo_fill(e_, s_);
   return s_;
 }
@@ -51,7 +70,7 @@ type CaptureStats struct {
 // Capture reads the selected kernel maps into a new report. Needs root (or
 // CAP_BPF + CAP_SYS_ADMIN): EPerm otherwise.
 func Capture(opts CaptureOpts) (*Report, CaptureStats, error) {
-	var o C.ktsnap_capture_opts
+	// Every array and string goes to C memory, freed after the call.
 	var toFree []unsafe.Pointer
 	defer func() {
 		for _, p := range toFree {
@@ -79,35 +98,23 @@ func Capture(opts CaptureOpts) (*Report, CaptureStats, error) {
 		toFree = append(toFree, unsafe.Pointer(p))
 		return p
 	}
-	o.map_ids = u32s(opts.MapIDs)
-	o.map_id_count = C.size_t(len(opts.MapIDs))
-	o.prog_ids = u32s(opts.ProgIDs)
-	o.prog_id_count = C.size_t(len(opts.ProgIDs))
+	var pinned **C.char
 	if len(opts.PinnedPaths) > 0 {
 		arr := unsafe.Slice((**C.char)(cmalloc(int(unsafe.Sizeof((*C.char)(nil)))*len(opts.PinnedPaths))),
 			len(opts.PinnedPaths))
 		for i, s := range opts.PinnedPaths {
 			arr[i] = str(s)
 		}
-		o.pinned_paths = &arr[0]
-		o.pinned_path_count = C.size_t(len(opts.PinnedPaths))
+		pinned = &arr[0]
 	}
-	o.name_prefix = str(opts.NamePrefix)
-	o.tag = str(opts.Tag)
-	o.active_scheduler = str(opts.ActiveScheduler)
-	o.deadline_ns = C.uint64_t(opts.Deadline)
-	o.struct_ops_map_id = C.uint32_t(opts.StructOpsMapID)
-	o.max_entries_per_map = C.uint32_t(opts.MaxEntriesPerMap)
-	o.trigger = C.uint32_t(opts.Trigger)
-	o.flags = C.uint32_t(opts.Flags)
-	// o lives in C memory: it holds C pointers only, but keep cgo's
-	// pointer checks simple by copying it there.
-	co := (*C.ktsnap_capture_opts)(cmalloc(int(unsafe.Sizeof(o))))
-	*co = o
 	var out *C.ktsnap_report
 	var st C.ktsnap_capture_stats
 	var e C.kgo_err
-	if err := check(C.kgo_capture(&out, co, &st, &e), &e); err != nil {
+	rc := C.kgo_capture(&out, u32s(opts.MapIDs), C.size_t(len(opts.MapIDs)), pinned, C.size_t(len(opts.PinnedPaths)),
+		u32s(opts.ProgIDs), C.size_t(len(opts.ProgIDs)), str(opts.NamePrefix), str(opts.Tag), str(opts.ActiveScheduler),
+		C.uint64_t(opts.Deadline), C.uint32_t(opts.StructOpsMapID), C.uint32_t(opts.MaxEntriesPerMap),
+		C.uint32_t(opts.Trigger), C.uint32_t(opts.Flags), &st, &e)
+	if err := check(rc, &e); err != nil {
 		return nil, CaptureStats{}, err
 	}
 	return newReport(out), CaptureStats{MapsRead: uint32(st.maps_read), MapsExcluded: uint32(st.maps_excluded),

@@ -164,3 +164,14 @@ const (
 	FeatureWire    = uint64(C.KTSNAP_FEATURE_WIRE)
 	FeatureQuery   = uint64(C.KTSNAP_FEATURE_QUERY)
 )
+
+// The run-time half of the version handshake (the compile-time half is the
+// #error in shim.h): the loaded library must have the header's major
+// version and be at least as new as the header.
+func init() {
+	lib, hdr := uint32(C.ktsnap_version()), uint32(C.KTSNAP_VERSION_NUMBER)
+	if lib/10000 != hdr/10000 || lib < hdr {
+		panic(fmt.Sprintf("ktsnap: loaded libktsnap is version %d, the binding was built for %d (same major, not older)",
+			lib, hdr))
+	}
+}

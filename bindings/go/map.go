@@ -104,6 +104,7 @@ type Map struct {
 }
 
 func (m *Map) live() error {
+	debugGC()
 	if m == nil || m.ptr == nil || m.rep == nil || m.rep.ptr == nil {
 		return closedErr("Report (map of a closed report)")
 	}

@@ -92,6 +92,7 @@ func (r *Report) take() *C.ktsnap_report {
 }
 
 func (r *Report) live() error {
+	debugGC()
 	if r == nil || r.ptr == nil {
 		return closedErr("Report")
 	}

@@ -15,6 +15,12 @@
 
 #include "ktsnap.h"
 
+/* The binding is written against ABI major 1 (the soname); a header of
+ * another major must not compile it. The run-time check is in errors.go. */
+#if KTSNAP_VERSION_MAJOR != 1
+#error "bindings/go is written for ktsnap.h major version 1"
+#endif
+
 typedef struct kgo_err {
   int32_t status;
   int32_t sys_errno;

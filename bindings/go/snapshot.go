@@ -62,6 +62,7 @@ func (s *Snapshot) Close() error {
 }
 
 func (s *Snapshot) live() error {
+	debugGC()
 	if s == nil || s.ptr == nil {
 		return closedErr("Snapshot")
 	}

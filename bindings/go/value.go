@@ -71,6 +71,7 @@ type Value struct {
 }
 
 func (v *Value) live() error {
+	debugGC()
 	if v.rep == nil {
 		return &Error{Status: EInvalid, Message: "empty ktsnap Value"}
 	}
