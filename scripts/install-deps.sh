@@ -20,6 +20,9 @@ PKGS=(
   # the QEMU end-to-end tests (tests/vm, docs/VM-TESTS.md): the VM, the
   # guest's userland, the initramfs archiver and the harness's interpreter
   qemu-system-x86 busybox-static cpio python3
+  # the Go binding (bindings/go), its example and the cgo header check:
+  # Debian 12's Go 1.19, used offline (GOPROXY=off, standard library only)
+  golang-go
 )
 
 missing=()

@@ -1,0 +1,21 @@
+# Sourced by run-tests.sh and run-bench.sh (and usable by hand:
+#   . bindings/go/env.sh BUILD_DIR): the cgo and go environment for building
+# against a libktsnap build dir, with no network and no use of HOME.
+#   CGO_CFLAGS   -I<repo>/include (ktsnap.h)
+#   CGO_LDFLAGS  -L<build>        (the package says #cgo LDFLAGS: -lktsnap)
+#   LD_LIBRARY_PATH <build>       (libktsnap.so.1 at run time)
+#   GOCACHE, GOPATH               under <build>/go-cache, <build>/go-path
+#   GOPROXY=off GOFLAGS=-mod=mod  standard library only
+ktsnap_go_env() {
+  local build=$1 here root
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  root=$(cd "$here/../.." && pwd)
+  export KTSNAP_GO_DIR="$here" KTSNAP_ROOT="$root" KTSNAP_BUILD_DIR="$build"
+  export GOPROXY=off GOFLAGS=-mod=mod GO111MODULE=on GOENV=off GOTOOLCHAIN=local
+  export GOCACHE="$build/go-cache" GOPATH="$build/go-path"
+  export CGO_ENABLED=1
+  export CGO_CFLAGS="-g -O2 -I$root/include"
+  export CGO_LDFLAGS="-L$build"
+  export LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  mkdir -p "$GOCACHE" "$GOPATH"
+}

@@ -1,0 +1,3 @@
+module github.com/ktsnap/ktsnap/bindings/go/ktsnap
+
+go 1.19

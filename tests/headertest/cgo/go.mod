@@ -1,0 +1,3 @@
+module github.com/ktsnap/ktsnap/tests/headertest/cgo
+
+go 1.19
