@@ -20,6 +20,9 @@ PKGS=(
   # the QEMU end-to-end tests (tests/vm, docs/VM-TESTS.md): the VM, the
   # guest's userland, the initramfs archiver and the harness's interpreter
   qemu-system-x86 busybox-static cpio python3
+  # abi-check/ (guard b): abidw writes the ABI baseline, abidiff compares
+  # the built library with it (libabigail 2.2 on Debian 12)
+  abigail-tools
 )
 
 missing=()
