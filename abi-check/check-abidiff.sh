@@ -70,7 +70,7 @@ if [ $((rc & 4)) -ne 0 ] && [ $((rc & 8)) -eq 0 ]; then
   if cmp -s "$tmp/actual" "$tmp/expected"; then
     echo "check-abidiff: ABI change (bit 4) matches the reviewed expectation $(basename "$expected")"
   elif [ "${KTSNAP_ABI_ACCEPT:-0}" = 1 ]; then
-    { grep '^#' "$expected" || true; cat "$tmp/actual"; } >"$tmp/new-expected"
+    { grep '^#' "$expected" || true; printf '%s\n' "$(cat "$tmp/actual")"; } >"$tmp/new-expected"
     cat "$tmp/new-expected" >"$expected"
     echo "check-abidiff: ABI change (bit 4) written to $expected (KTSNAP_ABI_ACCEPT=1): review and commit it"
   else

@@ -18,7 +18,10 @@
 #        fails (while check-symbols.sh, which sees only names, passes: the
 #        reason guard (b) exists);
 #  (iv)  a missing tool: each guard run with the tool it needs out of reach
-#        fails (does not skip).
+#        fails (does not skip);
+#  (v)   not a break, an added function in the stand-in: abidiff's bit 4
+#        fails against the empty expectation, and passes once
+#        KTSNAP_ABI_ACCEPT=1 has written the report into it.
 # The stand-in (breaks/standin.c + standin.map) is four real ktsnap
 # functions in one C file, compiled with -g in a second instead of
 # rebuilding the library; abidiff reads its DWARF like libktsnap's.
@@ -59,6 +62,8 @@ expect() {
   "$@" >"$log" 2>&1 || got=fail
   if [ "$got" = "$want" ]; then
     echo "ok   $what: ${got}ed as it should"
+    # what made it fail, for the reader of the log
+    [ "$got" = fail ] && grep -m2 -E 'FAIL|error|differ' "$log" | sed 's/^/       /'
     pass=$((pass + 1))
   else
     echo "FAIL $what: ${got}ed, should have ${want}ed; its output:"
@@ -144,6 +149,23 @@ standin signature
 expect pass "(iii) ktsnap_value_u64 changed: symbols (names only)" "$abi/check-symbols.sh" \
   "$tmp/signature/libktsnap.so.1" "$tmp/standin.symbols"
 expect fail "(iii) ktsnap_value_u64 changed: abidiff" guard_abidiff signature
+
+# (v) not a break: an added function. abidiff exits with bit 4; the guard
+# fails until the report is accepted into the expectation, then passes.
+variant added
+printf '%s\n' 'KTSNAP_API uint32_t ktsnap_abi_check_added(void) KTSNAP_NOEXCEPT;' \
+  'uint32_t ktsnap_abi_check_added(void) { return 1; }' >>"$tmp/added/standin.c"
+sed 's/^\([[:space:]]*\)ktsnap_version;/\1ktsnap_version;\n\1ktsnap_abi_check_added;/' "$abi/breaks/standin.map" \
+  >"$tmp/added/standin.map"
+"$cc" -std=c11 -g -O0 -fPIC -shared -fvisibility=hidden -I"$tmp/added/include" -Wl,-soname,libktsnap.so.1 \
+  -Wl,--version-script="$tmp/added/standin.map" -o "$tmp/added/libktsnap.so.1" "$tmp/added/standin.c" ||
+  setup_failed "compiling the added stand-in"
+cp "$tmp/empty.expected" "$tmp/added.expected"
+added_guard() { "$abi/check-abidiff.sh" "$tmp/added/libktsnap.so.1" "$tmp/standin.abi" "$tmp/added.expected"; }
+expect fail "(v) a function added, not reviewed: abidiff" added_guard
+KTSNAP_ABI_ACCEPT=1 added_guard >/dev/null 2>&1 || setup_failed "KTSNAP_ABI_ACCEPT=1 did not accept the addition"
+grep -q 'ktsnap_abi_check_added' "$tmp/added.expected" || setup_failed "the accepted report does not name the addition"
+expect pass "(v) a function added, report accepted: abidiff" added_guard
 
 # ---- (iv) a missing tool fails, it does not skip ------------------------
 # A bin dir with everything the scripts use except the tool under test.
