@@ -6,16 +6,36 @@
 #   3. nm -D --defined-only shows nothing but ktsnap_ functions (and the
 #      version node names), so no C++, libbpf or libstdc++ symbol leaks.
 # Usage: check-symbols.sh LIB SYMBOLS
+#        check-symbols.sh --list LIB   (prints the list LIB exports, in the
+#                                       format of SYMBOLS: abi-baseline)
 set -euo pipefail
 
+# Defined symbols with their versions. readelf prints "name@VER" for a
+# non-default version and "name@@VER" for the default; both count. Each
+# version node itself appears as an ABS symbol named after the node and is
+# not part of the list.
+exported() {
+  readelf --dyn-syms --wide "$1" |
+    awk '$1 ~ /^[0-9]+:$/ && $7 != "UND" && $8 != "" { print $7, $8 }' |
+    awk '!($1 == "ABS" && $2 ~ /^KTSNAP_[0-9.]+(@.*)?$/) { print $2 }' |
+    sed 's/@@/@/' |
+    LC_ALL=C sort
+}
+
+if [ $# -eq 2 ] && [ "$1" = "--list" ]; then
+  command -v readelf >/dev/null || { echo "check-symbols: FAIL: readelf not found (binutils)" >&2; exit 2; }
+  [ -r "$2" ] || { echo "check-symbols: cannot read $2" >&2; exit 2; }
+  exported "$2"
+  exit 0
+fi
 if [ $# -ne 2 ]; then
-  echo "usage: $0 LIB SYMBOLS" >&2
+  echo "usage: $0 LIB SYMBOLS | --list LIB" >&2
   exit 2
 fi
 lib=$1
 list=$2
 for tool in readelf nm; do
-  command -v "$tool" >/dev/null || { echo "check-symbols: $tool not found (binutils)" >&2; exit 2; }
+  command -v "$tool" >/dev/null || { echo "check-symbols: FAIL: $tool not found (binutils)" >&2; exit 2; }
 done
 [ -r "$lib" ] || { echo "check-symbols: cannot read $lib" >&2; exit 2; }
 [ -r "$list" ] || { echo "check-symbols: cannot read $list" >&2; exit 2; }
@@ -24,15 +44,8 @@ fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# 1. Defined symbols with their versions. readelf prints "name@VER" for a
-# non-default version and "name@@VER" for the default; both count. Each
-# version node itself appears as an ABS symbol named after the node and is
-# not part of the list.
-readelf --dyn-syms --wide "$lib" |
-  awk '$1 ~ /^[0-9]+:$/ && $7 != "UND" && $8 != "" { print $7, $8 }' |
-  awk '!($1 == "ABS" && $2 ~ /^KTSNAP_[0-9.]+(@.*)?$/) { print $2 }' |
-  sed 's/@@/@/' |
-  LC_ALL=C sort >"$tmp/actual"
+# 1. The exported list.
+exported "$lib" >"$tmp/actual"
 grep -v '^[[:space:]]*\(#\|$\)' "$list" | LC_ALL=C sort >"$tmp/expected"
 if ! LC_ALL=C sort -c "$list" 2>/dev/null; then
   echo "check-symbols: $list is not sorted (LC_ALL=C sort)" >&2

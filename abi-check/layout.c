@@ -3,7 +3,9 @@
  * may only be appended to sz-first structs (and the new size recorded as a
  * new KTSNAP_X_SIZE_Vn), and ktsnap_value never changes. Compiled by the
  * ctest abi.layout with the C compiler (C11, -fsyntax-only). The numbers
- * are for LP64 targets (x86-64, aarch64), the only ones ktsnap supports. */
+ * are for LP64 targets (x86-64, aarch64), the only ones ktsnap supports.
+ * check-layout.sh also checks that every struct with a body in ktsnap.h
+ * has a SIZE, an ALIGN and an OFF line per field here. */
 #include <stddef.h>
 
 #include "ktsnap.h"
@@ -120,15 +122,18 @@ OFF(ktsnap_json, _pad, 24);
 OFF(ktsnap_json, _bits, 28);
 
 SIZE(ktsnap_var_candidate, 40);
+ALIGN(ktsnap_var_candidate, 8);
 OFF(ktsnap_var_candidate, map, 0);
 OFF(ktsnap_var_candidate, value, 8);
 
 SIZE(ktsnap_var_row, 24);
+ALIGN(ktsnap_var_row, 8);
 OFF(ktsnap_var_row, map, 0);
 OFF(ktsnap_var_row, values, 8);
 OFF(ktsnap_var_row, count, 16);
 
 SIZE(ktsnap_bulk_result, 16);
+ALIGN(ktsnap_bulk_result, 4);
 OFF(ktsnap_bulk_result, failed, 0);
 OFF(ktsnap_bulk_result, first_failure, 4);
 OFF(ktsnap_bulk_result, first_status, 8);

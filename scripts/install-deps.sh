@@ -23,6 +23,9 @@ PKGS=(
   # the Go binding (bindings/go), its example and the cgo header check:
   # Debian 12's Go 1.19, used offline (GOPROXY=off, standard library only)
   golang-go
+  # abi-check/ (guard b): abidw writes the ABI baseline, abidiff compares
+  # the built library with it (libabigail 2.2 on Debian 12)
+  abigail-tools
 )
 
 missing=()

@@ -1,6 +1,6 @@
 /* Compiles include/ktsnap.h alone, twice, as C99, C11, C++17 and C++20
- * with -Wall -Wextra -pedantic -Werror (tests/CMakeLists.txt). Uses the
- * initialiser macros, the by-value cursor and a few declarations so that a
+ * with -Wall -Wextra -pedantic -Werror (tests/CMakeLists.txt). Uses every
+ * KTSNAP_*_INIT initialiser macro, both by-value cursors and a few declarations so that a
  * macro or declaration that only parses in one language fails here. */
 #include "ktsnap.h"
 #include "ktsnap.h" /* include guard */
@@ -58,6 +58,24 @@ int headertest_use(const char *path) {
         st = KTSNAP_E_REMOTE;
       ktsnap_guest_free(guest);
     }
+  }
+  {
+    /* Every other initialiser macro (each expands differently in C and
+     * C++), and the JSON cursor by value. */
+    ktsnap_error_info info = KTSNAP_ERROR_INFO_INIT;
+    ktsnap_capture_opts copts = KTSNAP_CAPTURE_OPTS_INIT;
+    ktsnap_capture_stats cstats = KTSNAP_CAPTURE_STATS_INIT;
+    ktsnap_ring_opts ropts = KTSNAP_RING_OPTS_INIT;
+    ktsnap_consumer_opts conopts = KTSNAP_CONSUMER_OPTS_INIT;
+    ktsnap_bridge_opts bopts = KTSNAP_BRIDGE_OPTS_INIT;
+    ktsnap_bridge_store_opts sopts = KTSNAP_BRIDGE_STORE_OPTS_INIT;
+    ktsnap_json j;
+    ktsnap_json copy;
+    if (ktsnap_json_get(&j, NULL, "x") == KTSNAP_OK) {
+      copy = j;
+      if (ktsnap_json_kind(&copy) != KTSNAP_JSON_INVALID) st = KTSNAP_E_INTERNAL;
+    }
+    if (info.sz + copts.sz + cstats.sz + ropts.sz + conopts.sz + bopts.sz + sopts.sz == 0) st = KTSNAP_E_INTERNAL;
   }
   return st == KTSNAP_OK && u > 0 && ktsnap_version() >= KTSNAP_VERSION_NUMBER && ktsnap_features() != 0 ? 0 : 1;
 }
