@@ -46,6 +46,22 @@ run_ctest() {  # build dir, label
   rm -f "$log"
 }
 
+# The suites that count their own checks (go test, zig test, the plugin,
+# CLI and VM scripts...) print "N passed, N failed"; ctest keeps their
+# output in LastTest.log. Print each such line with its test's name, then
+# one line for the ABI guards (the abi.* and headertest.* ctests).
+suite_lines() {  # build dir, label
+  local log=$1/Testing/Temporary/LastTest.log
+  [ -f "$log" ] || return 0
+  awk -v label="$2" '
+    /^[0-9]+\/[0-9]+ Testing: / { name = $3 }
+    /^[0-9]+ passed, [0-9]+ failed/ { print "[" label "] " name ": " $0 }
+    /^Test Passed\./ { if (name ~ /^(abi|headertest)\./) abi_ok++ }
+    /^Test Failed/ { if (name ~ /^(abi|headertest)\./) abi_bad++ }
+    END { if (abi_ok + abi_bad > 0) printf "[%s] abi-check: %d passed, %d failed\n", label, abi_ok, abi_bad }
+  ' "$log"
+}
+
 build() {  # dir, cmake args...
   local dir=$1
   shift
@@ -55,9 +71,7 @@ build() {  # dir, cmake args...
 echo "== normal build"
 if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
   run_ctest build normal
-  # abi-check's own "abi-check: N passed, N failed" line: its ctests, run
-  # once more by abi-check/run.sh (counted above already; details there).
-  abi-check/run.sh build | tail -n 1 || stage_failed=1
+  suite_lines build normal
 else
   echo "[normal] build failed"; stage_failed=1; total_fail=$((total_fail + 1))
 fi
@@ -67,6 +81,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if build build-asan -DCMAKE_BUILD_TYPE=Debug -DKTSNAP_SANITIZE=ON -DKTSNAP_BENCH=OFF; then
   run_ctest build-asan asan
+  suite_lines build-asan asan
 else
   echo "[asan] build failed"; stage_failed=1; total_fail=$((total_fail + 1))
 fi
