@@ -128,12 +128,11 @@ KTSNAP_PLUGIN_EXPORT ktsnap_plugin_capture_fn test_plugin_unused_capture(void) {
 #endif
 
 #ifdef KTSNAP_TEST_PLUGIN_NEWER_TAIL
-/* A table from a newer header: one more field, set. */
+/* A table from a newer header: one more field, set (its first byte is non-zero). */
 static const struct {
   ktsnap_plugin v1;
-  void *newer;
-} newer_table = {{sizeof newer_table, KTSNAP_PLUGIN_ABI_MAJOR, 0u, "test", "0.1", t_init, t_capture, t_fini},
-                 (void *)&table};
+  uint64_t newer;
+} newer_table = {{sizeof newer_table, KTSNAP_PLUGIN_ABI_MAJOR, 0u, "test", "0.1", t_init, t_capture, t_fini}, 1u};
 #endif
 
 #ifdef KTSNAP_TEST_PLUGIN_NO_ENTRY
@@ -147,6 +146,7 @@ KTSNAP_PLUGIN_EXPORT const ktsnap_plugin *ktsnap_plugin_v1(void) {
   (void)table;
   return NULL;
 #elif defined(KTSNAP_TEST_PLUGIN_NEWER_TAIL)
+  (void)table;
   return &newer_table.v1;
 #else
   return &table;
