@@ -363,3 +363,35 @@ OFF(ktsnap_guest_stats, bytes_written, 64);
 OFF(ktsnap_guest_stats, bytes_read, 72);
 OFF(ktsnap_guest_stats, dead, 80);
 OFF(ktsnap_guest_stats, reserved, 84);
+
+SIZE(ktsnap_plugin_request, 40);
+SIZE(ktsnap_plugin_request, KTSNAP_PLUGIN_REQUEST_SIZE_V1);
+ALIGN(ktsnap_plugin_request, 8);
+OFF(ktsnap_plugin_request, sz, 0);
+OFF(ktsnap_plugin_request, tag, 8);
+OFF(ktsnap_plugin_request, tag_len, 16);
+OFF(ktsnap_plugin_request, seq, 24);
+OFF(ktsnap_plugin_request, trigger, 32);
+OFF(ktsnap_plugin_request, reserved, 36);
+
+/* sz and abi_major keep offsets 0 and 8 in every plugin ABI major. */
+SIZE(ktsnap_plugin, 56);
+SIZE(ktsnap_plugin, KTSNAP_PLUGIN_SIZE_V1);
+ALIGN(ktsnap_plugin, 8);
+OFF(ktsnap_plugin, sz, 0);
+OFF(ktsnap_plugin, abi_major, 8);
+OFF(ktsnap_plugin, flags, 12);
+OFF(ktsnap_plugin, name, 16);
+OFF(ktsnap_plugin, version, 24);
+OFF(ktsnap_plugin, init, 32);
+OFF(ktsnap_plugin, capture, 40);
+OFF(ktsnap_plugin, fini, 48);
+_Static_assert(KTSNAP_PLUGIN_ABI_MAJOR == 1 && KTSNAP_PLUGIN_ERR_MAX == 1024, "plugin ABI constants are pinned");
+
+SIZE(ktsnap_source_opts, 24);
+SIZE(ktsnap_source_opts, KTSNAP_SOURCE_OPTS_SIZE_V1);
+ALIGN(ktsnap_source_opts, 8);
+OFF(ktsnap_source_opts, sz, 0);
+OFF(ktsnap_source_opts, arg, 8);
+OFF(ktsnap_source_opts, flags, 16);
+OFF(ktsnap_source_opts, reserved, 20);

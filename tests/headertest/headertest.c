@@ -77,5 +77,23 @@ int headertest_use(const char *path) {
     }
     if (info.sz + copts.sz + cstats.sz + ropts.sz + conopts.sz + bopts.sz + sopts.sz == 0) st = KTSNAP_E_INTERNAL;
   }
+  {
+    /* A capture-source plugin's table and the host side's options. */
+    static const ktsnap_plugin table = {sizeof(ktsnap_plugin), KTSNAP_PLUGIN_ABI_MAJOR, 0u, "h", NULL, NULL, NULL, NULL};
+    ktsnap_source_opts srcopts = KTSNAP_SOURCE_OPTS_INIT;
+    ktsnap_source *source = NULL;
+    ktsnap_plugin_request req = {sizeof(ktsnap_plugin_request), "", 0, 1, KTSNAP_TRIGGER_ON_DEMAND, 0};
+    char entry[] = KTSNAP_PLUGIN_ENTRY;
+    char err[KTSNAP_PLUGIN_ERR_MAX];
+    (void)req;
+    (void)err;
+    srcopts.arg = entry;
+    if (table.sz >= KTSNAP_PLUGIN_SIZE_V1 && ktsnap_source_open(&source, "x.so", &srcopts) == KTSNAP_OK) {
+      report = NULL;
+      if (ktsnap_source_capture(&report, source, "t", KTSNAP_TRIGGER_ON_DEMAND) == KTSNAP_OK)
+        ktsnap_report_free(report);
+      ktsnap_source_free(source);
+    }
+  }
   return st == KTSNAP_OK && u > 0 && ktsnap_version() >= KTSNAP_VERSION_NUMBER && ktsnap_features() != 0 ? 0 : 1;
 }

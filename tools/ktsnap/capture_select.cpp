@@ -1,6 +1,7 @@
 // The live-capture selection options shared by `ktsnap capture` and
 // `ktsnap serve` (cli.hpp: CaptureSelection).
 #include <cstdio>
+#include <string>
 
 #include "cli.hpp"
 
@@ -42,6 +43,76 @@ void CaptureSelection::fill(ktsnap_capture_opts& opts) {
   opts.max_entries_per_map = max_entries;
   opts.deadline_ns = uint64_t(deadline_ms) * 1000000u;
   opts.flags = flags;
+}
+
+const char* plugin_help() {
+  return "capture-source plugin (instead of a selection; docs/PLUGINS.md):\n"
+         "  --plugin FILE      load the plugin FILE (a shared object exporting\n"
+         "                     ktsnap_plugin_v1) and let it fill the report, for a\n"
+         "                     VMM or device ktsnap cannot read by itself; a FILE\n"
+         "                     without '/' is taken from the current directory\n"
+         "  --plugin-arg STR   the string passed to the plugin's init\n"
+         "                     (examples/plugins/replay takes a report file or a\n"
+         "                     directory of *.ktsnap files)\n";
+}
+
+std::string PluginChoice::load_path() const {
+  return file.find('/') == std::string::npos ? "./" + file : file;
+}
+
+OptParse parse_plugin_option(const char* cmd, const Args& args, size_t& i, PluginChoice& plugin, int* rc) {
+  const std::string& a = args[i];
+  if (a != "--plugin" && a != "--plugin-arg") return OptParse::NotMine;
+  if (i + 1 >= args.size()) {
+    *rc = usage_error(cmd, a + " needs an argument");
+    return OptParse::Error;
+  }
+  const std::string& v = args[++i];
+  if (a == "--plugin") {
+    if (plugin.given()) {
+      *rc = usage_error(cmd, "--plugin may be given once");
+      return OptParse::Error;
+    }
+    if (v.empty()) {
+      *rc = usage_error(cmd, "--plugin needs a file name");
+      return OptParse::Error;
+    }
+    plugin.file = v;
+  } else {
+    if (plugin.has_arg) {
+      *rc = usage_error(cmd, "--plugin-arg may be given once");
+      return OptParse::Error;
+    }
+    plugin.arg = v;
+    plugin.has_arg = true;
+  }
+  return OptParse::Taken;
+}
+
+bool check_source_choice(const char* cmd, const CaptureSelection& sel, const PluginChoice& plugin, int* rc) {
+  if (plugin.given() && !sel.empty()) {
+    *rc = usage_error(cmd, "give either a selection (--map-id, --pinned, ...) or --plugin, not both");
+    return false;
+  }
+  if (plugin.has_arg && !plugin.given()) {
+    *rc = usage_error(cmd, "--plugin-arg needs --plugin");
+    return false;
+  }
+  if (!plugin.given() && sel.empty()) {
+    *rc = usage_error(cmd, "nothing selected: give --map-id, --pinned, --prog-id, --struct-ops, --name-prefix, --all "
+                           "or --plugin FILE");
+    return false;
+  }
+  return true;
+}
+
+int open_plugin(const char* cmd, const PluginChoice& plugin, ktsnap_source** out) {
+  ktsnap_source_opts o = KTSNAP_SOURCE_OPTS_INIT;
+  o.arg = plugin.has_arg ? plugin.arg.c_str() : nullptr;
+  std::string path = plugin.load_path();
+  ktsnap_status st = ktsnap_source_open(out, path.c_str(), &o);
+  if (st == KTSNAP_OK) return kExitOk;
+  return report_failure(cmd, st);
 }
 
 OptParse parse_capture_option(const char* cmd, const Args& args, size_t& i, CaptureSelection& sel, int* rc) {

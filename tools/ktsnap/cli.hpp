@@ -94,6 +94,30 @@ OptParse parse_capture_option(const char* cmd, const Args& args, size_t& i, Capt
 // The help text of those options.
 const char* capture_selection_help();
 
+// A capture-source plugin instead of a live selection (`ktsnap capture`
+// and `ktsnap serve`): --plugin FILE [--plugin-arg STR].
+struct PluginChoice {
+  std::string file;
+  std::string arg;
+  bool has_arg = false;
+  bool given() const { return !file.empty(); }
+  // FILE as dlopen() must see it: a name without '/' is taken relative to
+  // the current directory, like every other file argument.
+  std::string load_path() const;
+};
+// Parses args[i] when it is --plugin or --plugin-arg (same contract as
+// parse_capture_option()).
+OptParse parse_plugin_option(const char* cmd, const Args& args, size_t& i, PluginChoice& plugin, int* rc);
+// Checks that exactly one of a selection and --plugin was given (and
+// --plugin-arg only with --plugin); prints the usage error and returns
+// false otherwise (*rc = the exit code).
+bool check_source_choice(const char* cmd, const CaptureSelection& sel, const PluginChoice& plugin, int* rc);
+// Loads the plugin (ktsnap_source_open). On failure prints the error and
+// returns the exit code; 0 on success.
+int open_plugin(const char* cmd, const PluginChoice& plugin, ktsnap_source** out);
+// The help text of those options.
+const char* plugin_help();
+
 // The subcommands.
 int cmd_show(const Args& args);
 int cmd_json(const Args& args);

@@ -6,8 +6,8 @@
 //
 // Unlike the other commands this one uses the C++ core (the host service
 // is not part of the C ABI): ktsnap_core is linked into the command for it.
-// Captures still go through ktsnap.h (ktsnap_capture), so the selection
-// options are exactly those of `ktsnap capture`.
+// Captures still go through ktsnap.h (ktsnap_capture, or ktsnap_source_capture
+// for a --plugin), so the source options are exactly those of `ktsnap capture`.
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -44,6 +44,7 @@ void serve_help() {
   std::printf(
       "usage: ktsnap serve --socket PATH SELECTION... [--qmp PATH] [--ring NAME]\n"
       "                    [--out DIR] [--hook CMD] [--max-requests N]\n"
+      "       ktsnap serve --socket PATH --plugin PLUGIN.so [--plugin-arg STR] [options]\n"
       "\n"
       "The host end of the capture wire (docs/WIRE.md \"Host service\"): connect\n"
       "to the stream socket PATH (a QEMU chardev socket in server mode, e.g.\n"
@@ -61,6 +62,12 @@ void serve_help() {
       "  A selection is required: there is no default, because capturing every\n"
       "  map of the machine (--all) while a VM is paused can take long; say\n"
       "  --all when that is what you want.\n"
+      "\n"
+      "%s"
+      "  With --plugin every request is answered by a capture through the\n"
+      "  plugin (loaded once, at start; a plugin that is refused or whose init\n"
+      "  fails stops serve before it connects). A failed plugin capture is an\n"
+      "  ERR reply with the plugin's reason; serve keeps running.\n"
       "\n"
       "options:\n"
       "  --socket PATH      the stream socket to connect to (required; retried\n"
@@ -92,8 +99,9 @@ void serve_help() {
       "\n"
       "Exit status: 0 the peer closed or a stop was asked for, 2 usage, 3 the\n"
       "socket could not be reached or failed, 4 another failure (e.g. a thaw\n"
-      "that failed: the VM may still be paused).\n",
-      capture_selection_help());
+      "that failed: the VM may still be paused); with --plugin, 1 or 4 when the\n"
+      "plugin cannot be loaded (as `ktsnap capture --plugin`).\n",
+      capture_selection_help(), plugin_help());
 }
 
 // Connects to a unix stream socket, retrying while it does not exist or
@@ -199,6 +207,7 @@ void log_record(const kw::RequestRecord& r) {
 
 int cmd_serve(const Args& args) {
   CaptureSelection sel;
+  PluginChoice plugin;
   std::string socket_path, qmp_path, ring_name, out_dir, hook;
   uint32_t max_requests = 0, tick_ms = 100;
   for (size_t i = 0; i < args.size(); i++) {
@@ -211,6 +220,9 @@ int cmd_serve(const Args& args) {
     if (a == "--capture") continue;
     int rc = 0;
     OptParse p = parse_capture_option(kCmd, args, i, sel, &rc);
+    if (p == OptParse::Error) return rc;
+    if (p == OptParse::Taken) continue;
+    p = parse_plugin_option(kCmd, args, i, plugin, &rc);
     if (p == OptParse::Error) return rc;
     if (p == OptParse::Taken) continue;
     bool takes = a == "--socket" || a == "--qmp" || a == "--ring" || a == "--out" || a == "--hook" ||
@@ -238,10 +250,18 @@ int cmd_serve(const Args& args) {
     *dst = v;
   }
   if (socket_path.empty()) return usage_error(kCmd, "missing --socket PATH");
-  if (sel.empty())
+  if (sel.empty() && !plugin.given() && !plugin.has_arg)
     return usage_error(kCmd,
                        "nothing selected to capture: give --map-id, --pinned, --prog-id, --struct-ops, "
-                       "--name-prefix or --all");
+                       "--name-prefix, --all or --plugin FILE");
+  if (int rc = 0; !check_source_choice(kCmd, sel, plugin, &rc)) return rc;
+  // The plugin is loaded before anything else: a refused plugin stops here.
+  std::shared_ptr<ktsnap_source> source;
+  if (plugin.given()) {
+    ktsnap_source* src = nullptr;
+    if (int rc = open_plugin(kCmd, plugin, &src); rc != kExitOk) return rc;
+    source.reset(src, ktsnap_source_free);
+  }
 
   // Signals go to one thread that waits for them; every other thread
   // (the service loop, the hook's spawner) has them blocked.
@@ -275,21 +295,31 @@ int cmd_serve(const Args& args) {
     producer = std::move(prod).value();
   }
 
-  kw::ServiceCaptureFn capture = [&sel](std::string_view tag,
-                                        ktsnap::Trigger trigger) -> ktsnap::Result<ktsnap::bridge::ReportPtr> {
+  kw::ServiceCaptureFn capture = [&sel, source](std::string_view tag,
+                                                ktsnap::Trigger trigger) -> ktsnap::Result<ktsnap::bridge::ReportPtr> {
     std::string tag_s(tag);
-    ktsnap_capture_opts opts = KTSNAP_CAPTURE_OPTS_INIT;
-    sel.fill(opts);
-    opts.tag = tag_s.c_str();
-    opts.trigger = trigger == ktsnap::Trigger::Error ? KTSNAP_TRIGGER_ERROR : KTSNAP_TRIGGER_ON_DEMAND;
+    uint32_t ktrigger = trigger == ktsnap::Trigger::Error ? KTSNAP_TRIGGER_ERROR : KTSNAP_TRIGGER_ON_DEMAND;
     ktsnap_report* rep = nullptr;
-    ktsnap_capture_stats stats = KTSNAP_CAPTURE_STATS_INIT;
-    ktsnap_status st = ktsnap_capture(&rep, &opts, &stats);
-    if (st != KTSNAP_OK)
-      return ktsnap::make_error(ktsnap::Code::Io, std::string(ktsnap_status_str(st)) + ": " + ktsnap_last_error());
+    if (source) {
+      // The plugin fills the report; its failure is the request's ERR reason.
+      ktsnap_status st = ktsnap_source_capture(&rep, source.get(), tag_s.c_str(), ktrigger);
+      if (st != KTSNAP_OK)
+        return ktsnap::make_error(ktsnap::Code::Io, std::string(ktsnap_status_str(st)) + ": " + ktsnap_last_error());
+    } else {
+      ktsnap_capture_opts opts = KTSNAP_CAPTURE_OPTS_INIT;
+      sel.fill(opts);
+      opts.tag = tag_s.c_str();
+      opts.trigger = ktrigger;
+      ktsnap_capture_stats stats = KTSNAP_CAPTURE_STATS_INIT;
+      ktsnap_status st = ktsnap_capture(&rep, &opts, &stats);
+      if (st != KTSNAP_OK)
+        return ktsnap::make_error(ktsnap::Code::Io, std::string(ktsnap_status_str(st)) + ": " + ktsnap_last_error());
+      if (stats.maps_read == 0 && stats.maps_excluded == 0) {
+        ktsnap_report_free(rep);
+        return ktsnap::make_error(ktsnap::Code::NotFound, "no map matched the selection");
+      }
+    }
     std::shared_ptr<ktsnap_report> owner(rep, ktsnap_report_free);
-    if (stats.maps_read == 0 && stats.maps_excluded == 0)
-      return ktsnap::make_error(ktsnap::Code::NotFound, "no map matched the selection");
     size_t size = 0;
     const void* bytes = ktsnap_report_bytes(rep, &size);
     // The C++ reader over the library's bytes, kept alive by `owner`.
@@ -315,8 +345,10 @@ int cmd_serve(const Args& args) {
   ktsnap::bridge::Bridge bridge;
   kw::HostService svc(bridge, capture, std::move(freeze), opts);
   if (producer) svc.attach_ring(producer, 1'000'000'000);
-  std::printf("serving %s (freeze: %.*s)\n", socket_path.c_str(), int(svc.freeze_backend_name().size()),
+  std::printf("serving %s (freeze: %.*s)", socket_path.c_str(), int(svc.freeze_backend_name().size()),
               svc.freeze_backend_name().data());
+  if (source) std::printf(" with plugin '%s'", ktsnap_source_name(source.get()));
+  std::printf("\n");
   std::fflush(stdout);
 
   std::atomic<bool> finished{false};
