@@ -34,9 +34,11 @@
  *   that lie wholly inside sz, rejects sz < sizeof(size_t), and rejects a
  *   struct larger than it knows unless every unknown byte is zero.
  * - Only the picker functions (ktsnap_snapshot_live_var_via(),
- *   ktsnap_snapshot_live_vars_via()) and a bridge's capture and watch
- *   callbacks (ktsnap_bridge_opts) call back into user code, on the calling
- *   thread, before they return. No exception or unwind leaves the library.
+ *   ktsnap_snapshot_live_vars_via()), a bridge's capture and watch
+ *   callbacks (ktsnap_bridge_opts) and a capture-source plugin's functions
+ *   (ktsnap_source_open(), _capture(), _free()) call back into user code,
+ *   on the calling thread, before they return. No exception or unwind
+ *   leaves the library.
  */
 #ifndef KTSNAP_H
 #define KTSNAP_H
@@ -2508,6 +2510,194 @@ KTSNAP_API ktsnap_status ktsnap_guest_stats_get(ktsnap_guest_stats *out, const k
 
 /** Releases a guest handle (closing the fd when it owns it). NULL is a no-op. */
 KTSNAP_API void ktsnap_guest_free(ktsnap_guest *guest) KTSNAP_NOEXCEPT;
+
+/* ------------------------------------------------------------------------ */
+/* Capture-source plugins                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A capture-source plugin is a shared object that fills reports for a VMM,
+ * a device or a saved archive that ktsnap cannot read by itself
+ * (docs/PLUGINS.md). It exports one C function named KTSNAP_PLUGIN_ENTRY
+ * returning a table (ktsnap_plugin) of its functions; its capture function
+ * fills a builder the host owns, through the ktsnap_builder_* functions of
+ * this header (the plugin links libktsnap.so.1; the dynamic loader resolves
+ * it to the host's copy).
+ *
+ * The host side, for any language: ktsnap_source_open() loads a plugin
+ * (dlopen with RTLD_NOW | RTLD_LOCAL), checks its table and runs its
+ * init; ktsnap_source_capture() gives it a fresh builder and finishes the
+ * report; ktsnap_source_free() runs its fini and unloads it. A plugin that
+ * is missing its entry point, returns NULL, has a short table, another ABI
+ * major, unknown flags or a NULL required function is refused with a status
+ * and a message naming the file; a failing init or capture is a status with
+ * the plugin's own message. The host keeps running in every case (a plugin
+ * that crashes or corrupts memory cannot be contained: it runs in the
+ * host's process).
+ *
+ * Versioning: the entry point's name carries the plugin ABI major
+ * ("ktsnap_plugin_v1"), and so does the table (abi_major). The first two
+ * fields, sz and abi_major, keep their place in every major. Within a
+ * major, fields are only appended; a table larger than the host knows is
+ * accepted only when every byte past what the host knows is zero (an older
+ * host never silently ignores a newer plugin's request). The entry point may
+ * look at ktsnap_version() and return the table that host understands.
+ */
+
+/** Name of the function a plugin exports (type ktsnap_plugin_entry_fn). */
+#define KTSNAP_PLUGIN_ENTRY "ktsnap_plugin_v1"
+/** The plugin ABI major this header describes (ktsnap_plugin.abi_major). */
+#define KTSNAP_PLUGIN_ABI_MAJOR 1u
+/** Size of the buffer the host passes for a plugin's error message. */
+#define KTSNAP_PLUGIN_ERR_MAX 1024u
+
+/** Marks a plugin's entry point exported (plugins build with -fvisibility=hidden too). */
+#if defined(__GNUC__) || defined(__clang__)
+#define KTSNAP_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define KTSNAP_PLUGIN_EXPORT
+#endif
+
+/** What the host asks a capture for (ktsnap_plugin.capture); an sz-first input struct. */
+typedef struct ktsnap_plugin_request {
+  size_t sz;            /**< sizeof(ktsnap_plugin_request) as the host knows it: read only fields inside it */
+  const char *tag;      /**< the capture's tag, NUL-terminated, "" when none; borrowed for the call */
+  size_t tag_len;       /**< bytes of tag */
+  uint64_t seq;         /**< 1 for the first capture of this source, then 2, 3, ... */
+  uint32_t trigger;     /**< KTSNAP_TRIGGER_* */
+  uint32_t reserved;    /**< zero */
+} ktsnap_plugin_request;
+
+/** Size of ktsnap_plugin_request in version 1 of the plugin ABI. */
+#define KTSNAP_PLUGIN_REQUEST_SIZE_V1 40
+
+/**
+ * Creates the plugin's state for one source. arg: the host's argument
+ * string (NULL when none was given), borrowed for the call. Store the state
+ * in *state_out (it is passed back to capture and fini; NULL is fine).
+ * Return KTSNAP_OK or a negative KTSNAP_E_* status and a reason in err_buf
+ * (err_buf_size bytes, it starts empty; keep it NUL-terminated). Must not
+ * throw, longjmp or call exit.
+ */
+typedef ktsnap_status (*ktsnap_plugin_init_fn)(void **state_out, const char *arg, char *err_buf,
+                                               size_t err_buf_size);
+
+/**
+ * Captures once: fill `builder` (owned by the host: add BTF, schedulers,
+ * maps, excluded maps, regions, stats JSON, metadata through the
+ * ktsnap_builder_* functions; never finish or free it). The host has set
+ * the metadata to the request's tag and trigger and the capture's clocks
+ * before the call; ktsnap_builder_set_metadata() replaces that. Return
+ * KTSNAP_OK, or a negative status and a reason in err_buf (when err_buf is
+ * left empty the host uses ktsnap_last_error(), e.g. a builder call's
+ * failure). A capture that adds no map, no excluded map and no placeholder
+ * reason is refused by the host. Captures of one source never overlap.
+ * Must not throw, longjmp or call exit.
+ */
+typedef ktsnap_status (*ktsnap_plugin_capture_fn)(ktsnap_builder *builder, const ktsnap_plugin_request *request,
+                                                  char *err_buf, size_t err_buf_size, void *state);
+
+/** Releases the state init made (called once, also when state is NULL). Must not throw. */
+typedef void (*ktsnap_plugin_fini_fn)(void *state);
+
+/**
+ * The table a plugin's entry point returns. It must stay valid and
+ * unchanged while the plugin is loaded (a static const object); the host
+ * copies what it needs. FFI-plain and pinned in abi-check/layout.c.
+ */
+typedef struct ktsnap_plugin {
+  size_t sz;                        /**< sizeof(ktsnap_plugin) as the plugin was compiled: >= KTSNAP_PLUGIN_SIZE_V1 */
+  uint32_t abi_major;               /**< KTSNAP_PLUGIN_ABI_MAJOR the plugin was built for */
+  uint32_t flags;                   /**< none defined yet: must be 0 (unknown bits are refused) */
+  const char *name;                 /**< required, non-empty: a short name for messages ("replay") */
+  const char *version;              /**< the plugin's own version text, or NULL */
+  ktsnap_plugin_init_fn init;       /**< optional: NULL means the state is NULL */
+  ktsnap_plugin_capture_fn capture; /**< required */
+  ktsnap_plugin_fini_fn fini;       /**< optional */
+} ktsnap_plugin;
+
+/** Size of ktsnap_plugin in version 1 of the plugin ABI. */
+#define KTSNAP_PLUGIN_SIZE_V1 56
+
+/** Type of the entry point KTSNAP_PLUGIN_ENTRY: returns the table, or NULL to decline loading. */
+typedef const ktsnap_plugin *(*ktsnap_plugin_entry_fn)(void);
+
+/** A loaded plugin (the host side). Owned; release with ktsnap_source_free(). */
+typedef struct ktsnap_source ktsnap_source;
+
+/** Options for ktsnap_source_open(). */
+typedef struct ktsnap_source_opts {
+  size_t sz;           /**< sizeof(ktsnap_source_opts) as the caller knows it */
+  const char *arg;     /**< passed to the plugin's init; NULL = none; borrowed for the call */
+  uint32_t flags;      /**< none defined yet: must be 0 */
+  uint8_t reserved[4]; /**< must be zero */
+} ktsnap_source_opts;
+
+/** Size of ktsnap_source_opts in version 1.0 of the ABI. */
+#define KTSNAP_SOURCE_OPTS_SIZE_V1 24
+
+/** Initialiser for ktsnap_source_opts: no argument, sz set. */
+#ifdef __cplusplus
+#define KTSNAP_SOURCE_OPTS_INIT { sizeof(ktsnap_source_opts), NULL, 0u, { 0, 0, 0, 0 } }
+#else
+#define KTSNAP_SOURCE_OPTS_INIT { .sz = sizeof(ktsnap_source_opts) }
+#endif
+
+/**
+ * Fills *opts with defaults (zeroes sz bytes, stores sz). Equals
+ * KTSNAP_SOURCE_OPTS_INIT byte for byte.
+ * Errors: KTSNAP_E_INVALID when opts is NULL or sz < sizeof(size_t).
+ */
+KTSNAP_API ktsnap_status ktsnap_source_opts_init(ktsnap_source_opts *opts, size_t sz) KTSNAP_NOEXCEPT;
+
+/**
+ * Loads the plugin at `path` (as dlopen() takes it: a path with a '/' is
+ * that file, a bare name is looked up in the library search path), checks
+ * its table and calls its init with opts->arg. opts may be NULL. out: owned,
+ * release with ktsnap_source_free(). Every message names the file.
+ * Errors: KTSNAP_E_INVALID (NULL or empty argument, bad opts; the entry
+ * point returned NULL, a table too short for version 1, a NULL or empty
+ * name, a NULL capture), KTSNAP_E_NOTFOUND (no such file, or no
+ * KTSNAP_PLUGIN_ENTRY symbol), KTSNAP_E_PERM (not readable),
+ * KTSNAP_E_FORMAT (dlopen() refused it: not a shared object for this
+ * machine, a missing dependency or symbol), KTSNAP_E_VERSION (another
+ * abi_major, unknown flags, non-zero bytes past the table this host knows),
+ * or init's own status (KTSNAP_E_INTERNAL when it returned a positive
+ * number) with its reason.
+ */
+KTSNAP_API ktsnap_status ktsnap_source_open(ktsnap_source **out, const char *path,
+                                            const ktsnap_source_opts *opts) KTSNAP_NOEXCEPT;
+
+/**
+ * Captures once through the plugin: a fresh builder whose metadata holds
+ * `tag` (NULL = "") and `trigger` (KTSNAP_TRIGGER_*) with the clocks of
+ * now, the plugin's capture, then the report. out: owned, release with
+ * ktsnap_report_free(). Captures of one source are serialized (a second
+ * thread waits); the source stays usable after any failure.
+ * Errors: KTSNAP_E_INVALID (NULL argument, trigger out of range; the plugin
+ * finished or spent the builder itself), the capture's own status
+ * (KTSNAP_E_INTERNAL for a positive number) with the plugin's reason,
+ * KTSNAP_E_NOTFOUND (the capture added nothing), or the failure of
+ * finishing the builder (e.g. overlapping regions).
+ */
+KTSNAP_API ktsnap_status ktsnap_source_capture(ktsnap_report **out, ktsnap_source *source, const char *tag,
+                                               uint32_t trigger) KTSNAP_NOEXCEPT;
+
+/** The plugin's name (ktsnap_plugin.name). Borrowed, valid while the source lives; NULL for NULL. */
+KTSNAP_API const char *ktsnap_source_name(const ktsnap_source *source) KTSNAP_NOEXCEPT;
+
+/** The plugin's version text, "" when it gave none. Borrowed, valid while the source lives; NULL for NULL. */
+KTSNAP_API const char *ktsnap_source_version(const ktsnap_source *source) KTSNAP_NOEXCEPT;
+
+/** Captures that succeeded so far; 0 for NULL. */
+KTSNAP_API uint64_t ktsnap_source_capture_count(const ktsnap_source *source) KTSNAP_NOEXCEPT;
+
+/**
+ * Calls the plugin's fini and unloads it (dlclose). NULL is ignored. Must
+ * not race with other calls on the source. Reports captured through it stay
+ * valid: they own their bytes.
+ */
+KTSNAP_API void ktsnap_source_free(ktsnap_source *source) KTSNAP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

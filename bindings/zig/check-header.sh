@@ -4,7 +4,7 @@
 #   - put no @compileError on anything of ktsnap.h except the macros that
 #     are C-only by design: the *_INIT designated initialisers (bindings
 #     use the ktsnap_*_init() functions, STYLE.md rule 8) and the attribute
-#     macros KTSNAP_API / KTSNAP_DEPRECATED,
+#     macros KTSNAP_API / KTSNAP_DEPRECATED / KTSNAP_PLUGIN_EXPORT,
 #   - demote no struct that has a body in C to `opaque {}` (handles the
 #     header declares incomplete are opaque on purpose),
 #   - leave no "demoted" / "unable to translate" note on a declaration.
@@ -34,7 +34,7 @@ fail() { echo "FAIL: $*"; problems=$((problems + 1)); }
 while IFS= read -r line; do
   name=$(sed -E 's/^pub const ([A-Za-z0-9_]+) = .*/\1/' <<<"$line")
   case $name in
-    KTSNAP_*_INIT | KTSNAP_API | KTSNAP_DEPRECATED) ;;
+    KTSNAP_*_INIT | KTSNAP_API | KTSNAP_DEPRECATED | KTSNAP_PLUGIN_EXPORT) ;;
     *) fail "@compileError for $name: $line" ;;
   esac
 done < <(grep '@compileError' "$out" | grep -F "ktsnap.h:" || true)
