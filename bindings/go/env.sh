@@ -1,8 +1,9 @@
 # Sourced by run-tests.sh and run-bench.sh (and usable by hand:
 #   . bindings/go/env.sh BUILD_DIR): the cgo and go environment for building
 # against a libktsnap build dir, with no network and no use of HOME.
-#   CGO_CFLAGS   -I<repo>/include (ktsnap.h)
-#   CGO_LDFLAGS  -L<build>        (the package says #cgo LDFLAGS: -lktsnap)
+#   CGO_CFLAGS   -I<repo>/include (ktsnap.h, for cgo code that links nothing)
+#   PKG_CONFIG_PATH <build>/pkgconfig (the build tree's libktsnap.pc: the
+#                   package says #cgo pkg-config: libktsnap)
 #   LD_LIBRARY_PATH <build>       (libktsnap.so.1 at run time)
 #   GOCACHE, GOPATH               under <build>/go-cache, <build>/go-path
 #   GOPROXY=off GOFLAGS=-mod=mod  standard library only
@@ -15,7 +16,7 @@ ktsnap_go_env() {
   export GOCACHE="$build/go-cache" GOPATH="$build/go-path"
   export CGO_ENABLED=1
   export CGO_CFLAGS="-g -O2 -I$root/include"
-  export CGO_LDFLAGS="-L$build"
+  export PKG_CONFIG_PATH="$build/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   export LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   mkdir -p "$GOCACHE" "$GOPATH"
 }

@@ -1,7 +1,7 @@
 package ktsnap
 
 /*
-#cgo LDFLAGS: -lktsnap
+#cgo pkg-config: libktsnap
 #include "shim.h"
 */
 import "C"

@@ -3,8 +3,8 @@
 #   bindings/go/run-tests.sh BUILD_DIR [go test args...]
 # BUILD_DIR holds libktsnap.so.1 and fixtures/kinds.ktsnap. The cgo
 # environment is set here (the build dir is not known when the package is
-# written): CGO_CFLAGS=-I<repo>/include, CGO_LDFLAGS=-L<build>,
-# LD_LIBRARY_PATH=<build>. No network: GOPROXY=off, standard library only.
+# written, env.sh): PKG_CONFIG_PATH=<build>/pkgconfig (the build tree's
+# libktsnap.pc), LD_LIBRARY_PATH=<build>. No network: GOPROXY=off, standard library only.
 # GOCACHE lives in the build dir, so HOME does not matter. The last line is
 # "N passed, N failed" (the --- PASS / --- FAIL lines of go test -v).
 # Exit 77 (skip) when `go` is missing.
