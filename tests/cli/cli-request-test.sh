@@ -8,14 +8,7 @@ ktsnap=$1
 here=$(dirname "$0")
 pass=0 fail=0
 tmp=$(mktemp -d)
-hostpid=
-stop_host() {
-  if [ -n "$hostpid" ]; then
-    kill "$hostpid" 2>/dev/null
-    wait "$hostpid" 2>/dev/null
-  fi
-  hostpid=
-}
+. "$here/fake_wire_host.sh"
 cleanup() {
   stop_host
   rm -rf "$tmp"
@@ -23,21 +16,6 @@ cleanup() {
 trap cleanup EXIT
 
 . "$here/expect.sh"
-
-# Starts the fake host in MODE and sets $port to its pty (waits up to 10 s).
-start_host() {
-  stop_host
-  rm -f "$tmp/port" "$tmp/host.log"
-  python3 "$here/fake_wire_host.py" "$1" "$tmp/port" "$tmp/host.log" &
-  hostpid=$!
-  local i
-  for i in $(seq 1 100); do
-    [ -s "$tmp/port" ] && break
-    sleep 0.1
-  done
-  port=$(cat "$tmp/port" 2>/dev/null)
-  [ -n "$port" ] || echo "FAIL fake host did not start"
-}
 
 # Waits (up to 5 s) for the host log to have a line, then greps it.
 host_saw() {

@@ -4,29 +4,11 @@
 #   guest-request-pty-test.sh GUEST_REQUEST
 set -uo pipefail
 prog=$1
-fake=$(dirname "$0")/../cli/fake_wire_host.py
 pass=0 fail=0
 tmp=$(mktemp -d)
-hostpid=
-stop_host() {
-  [ -n "$hostpid" ] && { kill "$hostpid" 2>/dev/null; wait "$hostpid" 2>/dev/null; }
-  hostpid=
-}
+. "$(dirname "$0")/../cli/fake_wire_host.sh"
 trap 'stop_host; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/../cli/expect.sh"
-
-start_host() {
-  stop_host
-  rm -f "$tmp/port" "$tmp/host.log"
-  python3 "$fake" "$1" "$tmp/port" "$tmp/host.log" &
-  hostpid=$!
-  local i
-  for i in $(seq 1 100); do
-    [ -s "$tmp/port" ] && break
-    sleep 0.1
-  done
-  port=$(cat "$tmp/port" 2>/dev/null)
-}
 
 expect "usage" 2 "usage: guest_request" "$prog"
 expect "bad TAG:KIND" 2 "is not TAG:KIND" "$prog" /dev/null justatag
