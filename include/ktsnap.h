@@ -1,5 +1,6 @@
-/*
- * ktsnap.h - the C ABI of libktsnap.so.1.
+/**
+ * @file ktsnap.h
+ * @brief The C ABI of libktsnap.so.1.
  *
  * ktsnap stores typed snapshots of BPF scheduler state ("reports") and reads
  * them back: maps, per-CPU entries, global variables, scheduler stats JSON.
@@ -998,7 +999,7 @@ KTSNAP_API ktsnap_status ktsnap_builder_finish(ktsnap_report **out, ktsnap_build
  * and 19 belong to the sample/series layer and are not produced by the
  * functions of this header; they are named so that every kind has a number.
  */
-#define KTSNAP_ERROR_NONE 0u
+#define KTSNAP_ERROR_NONE 0u                         /**< no view error: a plain status with a message */
 #define KTSNAP_ERROR_MAP_NOT_FOUND 1u                /**< no admitted map has that name */
 #define KTSNAP_ERROR_VAR_NOT_FOUND 2u                /**< no global section holds that variable */
 #define KTSNAP_ERROR_AMBIGUOUS_VAR 3u                /**< the variable is in several schedulers */
@@ -1271,7 +1272,8 @@ KTSNAP_API ktsnap_status ktsnap_snapshot_live_vars_via(ktsnap_value *out, const 
 KTSNAP_API ktsnap_status ktsnap_value_walk(ktsnap_value *out, const ktsnap_value *value,
                                            const char *path) KTSNAP_NOEXCEPT;
 
-/*
+/** @{ */
+/**
  * Walk `path` (as ktsnap_value_walk(); "" or NULL for the value itself),
  * then convert with the rules of spec/views.md §4.2: u64 takes unsigned
  * integers, chars, bools, pointers and non-negative signed values; i64
@@ -1291,8 +1293,10 @@ KTSNAP_API ktsnap_status ktsnap_value_read_bool(bool *out, const ktsnap_value *v
                                                 const char *path) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_value_read_str(const char **out, const ktsnap_value *value,
                                                const char *path) KTSNAP_NOEXCEPT;
+/** @} */
 
-/*
+/** @{ */
+/**
  * Array reads with the view rules (pointers followed to the array): every
  * element converted as the scalar read does; the first element that does
  * not convert fails the call with TYPE_MISMATCH. Up to `cap` elements go
@@ -1309,12 +1313,14 @@ KTSNAP_API ktsnap_status ktsnap_value_read_f64_array(double *out, size_t cap, si
                                                      const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_value_read_bool_array(bool *out, size_t cap, size_t *count_out,
                                                       const ktsnap_value *value, const char *path) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* Entries of a map view                                                     */
 /* ------------------------------------------------------------------------ */
 
-/*
+/** @{ */
+/**
  * An entry is named by its map, its position `pos` and, for per-CPU maps,
  * a CPU (KTSNAP_NO_CPU: not narrowed). Positions run from 0 to
  * ktsnap_map_entry_count() - 1; a global section, a one-entry array and a
@@ -1338,13 +1344,15 @@ KTSNAP_API ktsnap_status ktsnap_entry_get(ktsnap_value *out, const ktsnap_map *m
                                           const char *path) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_entry_key(ktsnap_value *out, const ktsnap_map *map, uint64_t pos,
                                           const char *path) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* Per-CPU aggregate operations. Numbers are fixed forever. */
 #define KTSNAP_AGG_SUM 0u /**< sum: u64 saturates, i64 saturates per step, f64 IEEE (NaN spreads) */
 #define KTSNAP_AGG_MAX 1u /**< maximum; f64 ignores NaN unless every slot is NaN */
 #define KTSNAP_AGG_MIN 2u /**< minimum; f64 ignores NaN unless every slot is NaN */
 
-/*
+/** @{ */
+/**
  * One per-CPU entry (any narrowing ignored): `path` read in every slot that
  * was captured, converted as ktsnap_value_read_*, and combined with `op`.
  * Slots that were not captured are skipped; no contributing slot is an
@@ -1357,6 +1365,7 @@ KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_i64(int64_t *out, const ktsnap_map
                                                   const char *path, uint32_t op) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_entry_cpu_agg_f64(double *out, const ktsnap_map *map, uint64_t pos,
                                                   const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* Predicate queries                                                         */
@@ -1433,6 +1442,7 @@ KTSNAP_API ktsnap_status ktsnap_query_filter(uint32_t *out, size_t cap, size_t *
 /** The number of matching entries. */
 KTSNAP_API ktsnap_status ktsnap_query_count(uint64_t *out, const ktsnap_query *query, uint32_t cpu) KTSNAP_NOEXCEPT;
 
+/** @{ */
 /**
  * Among matching entries (compile "true" for all), the one whose
  * `key_path` is largest (max_by) or smallest (min_by) in its type's order;
@@ -1444,6 +1454,7 @@ KTSNAP_API ktsnap_status ktsnap_query_max_by(uint32_t *entry_out, const ktsnap_q
                                              uint32_t cpu) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_query_min_by(uint32_t *entry_out, const ktsnap_query *query, const char *key_path,
                                              uint32_t cpu) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* Bulk reads: columns and per-CPU aggregates over every entry                */
@@ -1457,7 +1468,8 @@ typedef struct ktsnap_bulk_result {
   uint32_t _reserved;     /**< 0 */
 } ktsnap_bulk_result;
 
-/*
+/** @{ */
+/**
  * Column extraction: `path` (query path syntax: value side, or key side
  * with `key.`) read in every entry of `map` (slot `cpu` of a per-CPU map)
  * into out[0..entry_count). `cap` must be at least
@@ -1475,8 +1487,10 @@ KTSNAP_API ktsnap_status ktsnap_column_i64(int64_t *out, size_t cap, int32_t *st
                                            const ktsnap_map *map, const char *path, uint32_t cpu) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_column_f64(double *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
                                            const ktsnap_map *map, const char *path, uint32_t cpu) KTSNAP_NOEXCEPT;
+/** @} */
 
-/*
+/** @{ */
+/**
  * The per-CPU aggregate `op` of `path` for every entry of a per-CPU map at
  * once (the combining rules of ktsnap_entry_cpu_agg_*): out[i] is entry
  * i's result, 0 when it failed; per-entry statuses as for columns
@@ -1491,6 +1505,7 @@ KTSNAP_API ktsnap_status ktsnap_cpu_agg_i64(int64_t *out, size_t cap, int32_t *s
                                             const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_cpu_agg_f64(double *out, size_t cap, int32_t *status, ktsnap_bulk_result *result,
                                             const ktsnap_map *map, const char *path, uint32_t op) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* Scheduler stats JSON                                                      */
@@ -1511,13 +1526,13 @@ typedef struct ktsnap_json {
 } ktsnap_json;
 
 /* JSON kinds (ktsnap_json_kind()). */
-#define KTSNAP_JSON_INVALID 0u
-#define KTSNAP_JSON_NULL 1u
-#define KTSNAP_JSON_BOOL 2u
-#define KTSNAP_JSON_NUMBER 3u
-#define KTSNAP_JSON_STRING 4u
-#define KTSNAP_JSON_ARRAY 5u
-#define KTSNAP_JSON_OBJECT 6u
+#define KTSNAP_JSON_INVALID 0u /**< not a value (an empty or failed cursor) */
+#define KTSNAP_JSON_NULL 1u    /**< JSON null */
+#define KTSNAP_JSON_BOOL 2u    /**< true or false */
+#define KTSNAP_JSON_NUMBER 3u  /**< a number (integer or float) */
+#define KTSNAP_JSON_STRING 4u  /**< a string */
+#define KTSNAP_JSON_ARRAY 5u   /**< an array */
+#define KTSNAP_JSON_OBJECT 6u  /**< an object */
 
 /**
  * The stats JSON at `path` (dotted object keys; "" or NULL for the root).
@@ -1541,7 +1556,8 @@ KTSNAP_API ktsnap_status ktsnap_json_length(size_t *out, const ktsnap_json *json
 /** Element `i` of an array; KTSNAP_E_RANGE past the end, KTSNAP_E_TYPE for a non-array. */
 KTSNAP_API ktsnap_status ktsnap_json_index(ktsnap_json *out, const ktsnap_json *json, size_t i) KTSNAP_NOEXCEPT;
 
-/*
+/** @{ */
+/**
  * Scalar reads with the coercions of spec/views.md §4.3: integers read
  * exactly (counters above 2^53 stay exact); integral floats convert to
  * integers with saturation; booleans read as 0 / 1; numeric strings are
@@ -1555,8 +1571,10 @@ KTSNAP_API ktsnap_status ktsnap_json_i64(int64_t *out, const ktsnap_json *json) 
 KTSNAP_API ktsnap_status ktsnap_json_f64(double *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_json_bool(bool *out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_json_string(const char **out, size_t *len_out, const ktsnap_json *json) KTSNAP_NOEXCEPT;
+/** @} */
 
-/* Array reads with the same coercions; cap / count_out as ktsnap_value_read_u64_array(). */
+/** @{ */
+/** Array reads with the same coercions; cap / count_out as ktsnap_value_read_u64_array(). */
 KTSNAP_API ktsnap_status ktsnap_json_u64_array(uint64_t *out, size_t cap, size_t *count_out,
                                                const ktsnap_json *json) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_json_u32_array(uint32_t *out, size_t cap, size_t *count_out,
@@ -1567,6 +1585,7 @@ KTSNAP_API ktsnap_status ktsnap_json_f64_array(double *out, size_t cap, size_t *
                                                const ktsnap_json *json) KTSNAP_NOEXCEPT;
 KTSNAP_API ktsnap_status ktsnap_json_bool_array(bool *out, size_t cap, size_t *count_out,
                                                 const ktsnap_json *json) KTSNAP_NOEXCEPT;
+/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* Live capture from kernel BPF maps                                         */

@@ -26,6 +26,8 @@ PKGS=(
   # abi-check/ (guard b): abidw writes the ABI baseline, abidiff compares
   # the built library with it (libabigail 2.2 on Debian 12)
   abigail-tools
+  # headertest.doxygen: every declaration of ktsnap.h is documented
+  doxygen
 )
 
 missing=()
