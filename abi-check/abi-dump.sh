@@ -5,7 +5,7 @@
 # with --drop-private-types: the C++ core's DWARF stays out), no corpus or
 # compilation-dir path, no source locations, no DT_NEEDED list, hash type
 # ids (stable when unrelated types come and go), and each translation
-# unit's path cut to its file name (abidw 2.2 has no option for that). Used by the abi-baseline target (libktsnap.so.1.abi) and by
+# unit's path cut to its file name (abidw 2.2 has no option for that). Used by the abi-update target (libktsnap.so.1.abi) and by
 # test-breaks.sh for its stand-in baselines.
 # Usage: abi-dump.sh LIB HEADER_DIR OUT
 set -euo pipefail

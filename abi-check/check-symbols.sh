@@ -7,7 +7,7 @@
 #      version node names), so no C++, libbpf or libstdc++ symbol leaks.
 # Usage: check-symbols.sh LIB SYMBOLS
 #        check-symbols.sh --list LIB   (prints the list LIB exports, in the
-#                                       format of SYMBOLS: abi-baseline)
+#                                       format of SYMBOLS: abi-update)
 set -euo pipefail
 
 # Defined symbols with their versions. readelf prints "name@VER" for a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Moves the ABI baselines to LIB (the abi-baseline target; a release step,
+# Moves the ABI baselines to LIB (the abi-update target; a release step,
 # README.md): rewrites, under SRC_DIR/abi-check,
 #   ktsnap.symbols       - the name@VERSION list LIB exports
 #   libktsnap.so.1.abi   - abidw of LIB (abi-dump.sh)
