@@ -1,5 +1,7 @@
-// Status numbers, the per-thread last error, version and features, memory,
-// and the options-struct helpers shared by the other *-c.cpp files.
+// Status numbers pinned against the core's, version and features, value
+// argument errors, and the view layer's part of the last error: the details
+// of a view::SnapshotError behind ktsnap_last_error_info(). The core of the
+// last error (message, errno, status, argument checks) is error-c.cpp.
 #include <cstdio>
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 
 #include "capi/common-c.hpp"
 #include "capi/handles-c.hpp"
+#include "capi/last-error-c.hpp"
 #include "internal/status.hpp"
 #include "view/error.hpp"
 
@@ -59,43 +62,19 @@ static_assert(sizeof(ktsnap_value) == 4 * sizeof(void*) || sizeof(void*) != 8, "
 
 namespace {
 
-// The last failure of this thread. `text` points either into `buf` or at a
-// static string (the empty message, or the fallback when `buf` could not
-// hold the message). The details behind ktsnap_last_error_info() are kept
-// only when a failure has them (`has_detail`), so clearing a plain failure
-// touches four words.
-struct LastError {
-  std::string buf;
-  const char* text = "";
-  int32_t sys_errno = 0;
-  ktsnap_status status = KTSNAP_OK;
-  bool has_detail = false;
-  uint32_t column = 0;
+// A view error's details, valid while last().has_view is set. Kept apart
+// from LastError so that the core (error-c.cpp) needs no view type; a new
+// failure clears has_view, and the next view error overwrites these.
+struct ViewDetail {
   std::optional<view::SnapshotError> verr;
-  std::vector<std::string> alternatives;  // plain errors' alternatives
   std::string json;
   std::string hint;
   std::string reason;  // MissingStats: the reason's text
-  std::vector<const char*> alt_ptrs;
-  std::vector<const char*> key_ptrs;
 };
 
-LastError& last() noexcept {
-  thread_local LastError e;
-  return e;
-}
-
-void drop_detail(LastError& e) noexcept {
-  if (!e.has_detail) return;
-  e.has_detail = false;
-  e.column = 0;
-  e.verr.reset();
-  e.alternatives.clear();
-  e.json.clear();
-  e.hint.clear();
-  e.reason.clear();
-  e.alt_ptrs.clear();
-  e.key_ptrs.clear();
+ViewDetail& view_detail() noexcept {
+  thread_local ViewDetail d;
+  return d;
 }
 
 // Pointers to the strings of a view error's lists: `alts` gets what exists
@@ -115,61 +94,7 @@ void collect_view_lists(const view::SnapshotError& err, std::vector<const char*>
     for (const auto& m : e->excluded_maps) alts.push_back(m.name.c_str());
 }
 
-constexpr const char* kNoRoomForMessage = "ktsnap: out of memory while recording the error message";
-
 }  // namespace
-
-void clear_error() noexcept {
-  LastError& e = last();
-  e.buf.clear();  // keeps capacity; never allocates
-  e.text = "";
-  e.sys_errno = 0;
-  e.status = KTSNAP_OK;
-  drop_detail(e);
-}
-
-ktsnap_status fail_parts(ktsnap_status status, std::string_view a, std::string_view b, std::string_view c,
-                         std::string_view d) noexcept {
-  LastError& e = last();
-  e.sys_errno = 0;
-  e.status = status;
-  drop_detail(e);
-  try {
-    e.buf.clear();
-    e.buf.reserve(a.size() + b.size() + c.size() + d.size());
-    e.buf.append(a).append(b).append(c).append(d);
-    e.text = e.buf.c_str();
-  } catch (...) {
-    e.text = kNoRoomForMessage;
-  }
-  return status;
-}
-
-ktsnap_status fail(ktsnap_status status, std::string_view message, int sys_errno) noexcept {
-  fail_parts(status, message, {});
-  last().sys_errno = sys_errno;
-  return status;
-}
-
-ktsnap_status fail(const Error& err) noexcept {
-  ktsnap_status st = to_status(err.code);
-  // A core error that claims success is a bug; never report OK as a failure.
-  if (st >= 0) st = KTSNAP_E_INTERNAL;
-  fail(st, err.message.empty() ? std::string_view(ktsnap_status_str(st)) : std::string_view(err.message),
-       err.sys_errno);
-  if (err.column != 0 || !err.alternatives.empty()) {
-    LastError& e = last();
-    try {
-      e.has_detail = true;
-      e.column = err.column;
-      e.alternatives = err.alternatives;
-      for (const auto& a : e.alternatives) e.alt_ptrs.push_back(a.c_str());
-    } catch (...) {
-      drop_detail(e);  // the message stays; only the details are lost
-    }
-  }
-  return st;
-}
 
 ktsnap_status fail_view(const view::SnapshotError& err) noexcept {
   ktsnap_status st = to_status(err.code());
@@ -181,138 +106,23 @@ ktsnap_status fail_view(const view::SnapshotError& err) noexcept {
     return fail(st, err.kind_name());
   }
   LastError& e = last();
+  ViewDetail& d = view_detail();
   try {
+    d.verr.reset();
+    d.json.clear();
+    d.hint.clear();
+    d.reason.clear();
     e.has_detail = true;
-    e.verr = err;
-    e.json = err.to_json();
-    collect_view_lists(*e.verr, e.alt_ptrs, e.key_ptrs);
-    if (const auto* nm = e.verr->get_if<view::NoMatch>()) e.hint = view::no_match_hint(*nm);
-    if (const auto* ms = e.verr->get_if<view::MissingStats>()) e.reason = ms->reason.message();
+    e.has_view = true;
+    d.verr = err;
+    d.json = err.to_json();
+    collect_view_lists(*d.verr, e.alt_ptrs, e.key_ptrs);
+    if (const auto* nm = d.verr->get_if<view::NoMatch>()) d.hint = view::no_match_hint(*nm);
+    if (const auto* ms = d.verr->get_if<view::MissingStats>()) d.reason = ms->reason.message();
   } catch (...) {
     drop_detail(e);
   }
   return st;
-}
-
-ktsnap_status null_arg(const char* fn, const char* arg) noexcept {
-  return fail_parts(KTSNAP_E_INVALID, fn, ": argument '", arg, "' is NULL");
-}
-
-ktsnap_status out_sz(const void* out, const char* fn, const char* arg, const char* struct_name,
-                     size_t* sz_out) noexcept {
-  std::memcpy(sz_out, out, sizeof *sz_out);
-  if (*sz_out >= sizeof(size_t)) return KTSNAP_OK;
-  try {
-    return fail(KTSNAP_E_INVALID, std::string(fn) + ": " + arg + "->sz is too small; set it to sizeof(" +
-                                      struct_name + ")");
-  } catch (...) {
-    return fail_parts(KTSNAP_E_INVALID, fn, ": an sz-first output struct has sz too small");
-  }
-}
-
-ktsnap_status check_sz(const void* opts, size_t known, const char* struct_name, size_t* sz_out) noexcept {
-  *sz_out = 0;
-  if (opts == nullptr) return KTSNAP_OK;
-  size_t sz = 0;
-  std::memcpy(&sz, opts, sizeof sz);
-  if (sz < sizeof(size_t)) {
-    std::string msg;
-    try {
-      msg = std::string(struct_name) + ": sz " + std::to_string(sz) + " too small (at least " +
-            std::to_string(sizeof(size_t)) + ", this library's size is " + std::to_string(known) + ")";
-    } catch (...) {
-      return fail(KTSNAP_E_INVALID, "options struct: sz too small");
-    }
-    return fail(KTSNAP_E_INVALID, msg);
-  }
-  if (sz > known) {
-    const auto* p = static_cast<const unsigned char*>(opts);
-    for (size_t i = known; i < sz; i++) {
-      if (p[i] != 0) {
-        std::string msg;
-        try {
-          msg = std::string(struct_name) + ": non-zero byte at offset " + std::to_string(i) +
-                " beyond the " + std::to_string(known) + " bytes this library knows (sz " + std::to_string(sz) +
-                "); a newer header's field is set that this library cannot honour";
-        } catch (...) {
-          return fail(KTSNAP_E_INVALID, "options struct: unknown non-zero trailing bytes");
-        }
-        return fail(KTSNAP_E_INVALID, msg);
-      }
-    }
-  }
-  *sz_out = sz;
-  return KTSNAP_OK;
-}
-
-ktsnap_status check_reserved(const uint8_t* reserved, size_t offset, size_t count, size_t sz,
-                             const char* struct_name) noexcept {
-  for (size_t i = 0; i < count && offset + i < sz; i++) {
-    if (reserved[i] != 0) {
-      std::string msg;
-      try {
-        msg = std::string(struct_name) + ": reserved[" + std::to_string(i) + "] is " +
-              std::to_string(unsigned(reserved[i])) + ", must be zero";
-      } catch (...) {
-        return fail(KTSNAP_E_INVALID, "options struct: reserved bytes must be zero");
-      }
-      return fail(KTSNAP_E_INVALID, msg);
-    }
-  }
-  return KTSNAP_OK;
-}
-
-ktsnap_status check_flags(uint32_t flags, uint32_t known, const char* struct_name) noexcept {
-  if ((flags & ~known) == 0) return KTSNAP_OK;
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "0x%x", flags & ~known);
-  return fail_parts(KTSNAP_E_INVALID, struct_name, ": unknown flag bits ", hex);
-}
-
-ktsnap_status init_sz(void* opts, size_t sz, const char* fn) noexcept {
-  if (opts == nullptr) return null_arg(fn, "opts");
-  if (sz < sizeof(size_t)) {
-    std::string msg;
-    try {
-      msg = std::string(fn) + ": sz " + std::to_string(sz) + " too small (at least " +
-            std::to_string(sizeof(size_t)) + ")";
-    } catch (...) {
-      return fail(KTSNAP_E_INVALID, "options init: sz too small");
-    }
-    return fail(KTSNAP_E_INVALID, msg);
-  }
-  std::memset(opts, 0, sz);
-  std::memcpy(opts, &sz, sizeof sz);
-  return KTSNAP_OK;
-}
-
-ktsnap_status dup_out(std::string_view s, char** out, size_t* len_out, const char* fn) noexcept {
-  auto* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p == nullptr) return fail_parts(KTSNAP_E_NOMEM, fn, ": out of memory copying the result");
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
-  p[s.size()] = '\0';
-  *out = p;
-  if (len_out) *len_out = s.size();
-  return KTSNAP_OK;
-}
-
-ktsnap_status copy_out(std::string_view s, char* buf, size_t buf_size, size_t* len_out, const char* fn) noexcept {
-  *len_out = s.size();
-  if (buf_size <= s.size()) {
-    if (buf != nullptr && buf_size > 0) buf[0] = '\0';
-    std::string msg;
-    try {
-      msg = std::string(fn) + ": buffer of " + std::to_string(buf_size) + " bytes is too small; " +
-            std::to_string(s.size() + 1) + " needed (length in *len_out, plus the NUL)";
-    } catch (...) {
-      return fail(KTSNAP_E_RANGE, "buffer too small");
-    }
-    return fail(KTSNAP_E_RANGE, msg);
-  }
-  if (buf == nullptr) return null_arg(fn, "buf");
-  if (!s.empty()) std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  return KTSNAP_OK;
 }
 
 ktsnap_status bad_value(const char* fn, const ktsnap_value* in) noexcept {
@@ -346,37 +156,6 @@ KTSNAP_API uint64_t ktsnap_features(void) noexcept {
          KTSNAP_FEATURE_CAPTURE | KTSNAP_FEATURE_RING | KTSNAP_FEATURE_WIRE;
 }
 
-KTSNAP_API const char* ktsnap_status_str(ktsnap_status status) noexcept {
-  switch (status) {
-    case KTSNAP_OK: return "success";
-    case KTSNAP_E_INVALID: return "invalid argument";
-    case KTSNAP_E_NOMEM: return "out of memory";
-    case KTSNAP_E_NOTFOUND: return "not found";
-    case KTSNAP_E_AGAIN: return "try again";
-    case KTSNAP_E_TIMEOUT: return "timed out";
-    case KTSNAP_E_VERSION: return "version mismatch";
-    case KTSNAP_E_UNSUPPORTED: return "not supported";
-    case KTSNAP_E_IO: return "input/output error";
-    case KTSNAP_E_INTERNAL: return "internal error";
-    case KTSNAP_E_FORMAT: return "malformed data";
-    case KTSNAP_E_TYPE: return "type mismatch";
-    case KTSNAP_E_RANGE: return "out of range";
-    case KTSNAP_E_PERM: return "permission denied";
-    case KTSNAP_E_BUSY: return "resource busy";
-    case KTSNAP_E_REMOTE: return "refused by the host";
-    default: return status < 0 ? "unknown error" : "unknown status";
-  }
-}
-
-KTSNAP_API const char* ktsnap_last_error(void) noexcept {
-  // thread_local construction of std::string does not allocate.
-  return last().text;
-}
-
-KTSNAP_API int32_t ktsnap_last_errno(void) noexcept { return last().sys_errno; }
-
-KTSNAP_API void ktsnap_free(void* ptr) noexcept { std::free(ptr); }
-
 KTSNAP_API const char* ktsnap_error_kind_name(uint32_t kind) noexcept {
   if (kind == KTSNAP_ERROR_NONE) return "";
   if (kind > uint32_t(ktsnap::view::kErrorKindCount)) return "unknown";
@@ -400,8 +179,9 @@ KTSNAP_API ktsnap_status ktsnap_last_error_info(ktsnap_error_info* info) noexcep
   o.kind_name = o.json = o.requested = o.walked = o.component = o.map = o.expected = o.actual = o.reason = o.hint =
       empty;
   if (e.has_detail) {
+    const ViewDetail& d = view_detail();
     o.column = e.column;
-    o.hint = e.hint.c_str();
+    if (e.has_view) o.hint = d.hint.c_str();
     if (!e.alt_ptrs.empty()) {
       o.alternative_count = e.alt_ptrs.size();
       o.alternatives = e.alt_ptrs.data();
@@ -410,11 +190,11 @@ KTSNAP_API ktsnap_status ktsnap_last_error_info(ktsnap_error_info* info) noexcep
       o.sample_key_count = e.key_ptrs.size();
       o.sample_keys = e.key_ptrs.data();
     }
-    if (e.verr) {
-      const SnapshotError& v = *e.verr;
+    if (e.has_view && d.verr) {
+      const SnapshotError& v = *d.verr;
       o.kind = uint32_t(v.kind());
       o.kind_name = v.kind_name();
-      o.json = e.json.c_str();
+      o.json = d.json.c_str();
       if (const auto* x = v.get_if<MapNotFound>()) {
         o.requested = x->requested.c_str();
       } else if (const auto* x = v.get_if<VarNotFound>()) {
@@ -459,7 +239,7 @@ KTSNAP_API ktsnap_status ktsnap_last_error_info(ktsnap_error_info* info) noexcep
         o.reason = x->reason.c_str();
       } else if (const auto* x = v.get_if<MissingStats>()) {
         o.requested = x->tag.c_str();
-        o.reason = e.reason.c_str();
+        o.reason = d.reason.c_str();
       } else if (const auto* x = v.get_if<HostFieldUnavailable>()) {
         o.requested = x->tag.c_str();
         o.cpu = x->cpu;
