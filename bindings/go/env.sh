@@ -3,7 +3,8 @@
 # against a libktsnap build dir, with no network and no use of HOME.
 #   CGO_CFLAGS   -I<repo>/include (ktsnap.h, for cgo code that links nothing)
 #   PKG_CONFIG_PATH <build>/pkgconfig (the build tree's libktsnap.pc: the
-#                   package says #cgo pkg-config: libktsnap)
+#                   package says #cgo pkg-config: libktsnap; and
+#                   libktsnap-static.pc for -tags ktsnap_static)
 #   LD_LIBRARY_PATH <build>       (libktsnap.so.1 at run time)
 #   GOCACHE, GOPATH               under <build>/go-cache, <build>/go-path
 #   GOPROXY=off GOFLAGS=-mod=mod  standard library only

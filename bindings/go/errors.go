@@ -1,7 +1,6 @@
 package ktsnap
 
 /*
-#cgo pkg-config: libktsnap
 #include "shim.h"
 */
 import "C"
