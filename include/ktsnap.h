@@ -2681,6 +2681,9 @@ KTSNAP_API ktsnap_status ktsnap_source_opts_init(ktsnap_source_opts *opts, size_
  * KTSNAP_E_FORMAT (dlopen() refused it: not a shared object for this
  * machine, a missing dependency or symbol), KTSNAP_E_VERSION (another
  * abi_major, unknown flags, non-zero bytes past the table this host knows),
+ * KTSNAP_E_UNSUPPORTED (the plugin's ktsnap_* calls would reach another
+ * copy of this library than the caller's: a host linked with libktsnap.a
+ * loading a plugin linked with libktsnap.so.1),
  * or init's own status (KTSNAP_E_INTERNAL when it returned a positive
  * number) with its reason.
  */

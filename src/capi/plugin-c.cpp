@@ -3,6 +3,7 @@
 // host owns (docs/PLUGINS.md). Every refusal names the file; the host
 // keeps running after any of them.
 #include <dlfcn.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -107,6 +108,49 @@ ktsnap_status check_table(ktsnap_source* s, const ktsnap_plugin* t) {
   return KTSNAP_OK;
 }
 
+// The object (shared library or program) that holds this copy of the
+// library's code: found from a function that is not exported, so no PLT
+// slot or interposition can stand in for it.
+const void* this_copy_base() noexcept {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<const void*>(&this_copy_base), &info) == 0) return nullptr;
+  return info.dli_fbase;
+}
+
+// A plugin's ktsnap_* calls must reach this copy of the library: a builder
+// made here and filled by another copy would be misread there (its handles
+// are C++ objects of that copy). Two copies meet when the host links
+// libktsnap.a (a C program, the Go binding's ktsnap_static tag) and the
+// plugin links libktsnap.so.1, or when a host loads libktsnap.so.1 from two
+// paths. The plugin's undefined ktsnap_* symbols bind to the global scope
+// first, then to its own dependencies: ask both the same way. A plugin that
+// links no libktsnap (it finds the functions some other way) is not judged.
+ktsnap_status check_same_copy(const ktsnap_source& s, void* dl) {
+  static constexpr const char* probe = "ktsnap_builder_add_map";
+  void* bound = dlsym(RTLD_DEFAULT, probe);
+  if (bound == nullptr) bound = dlsym(dl, probe);
+  if (bound == nullptr) return KTSNAP_OK;
+  Dl_info theirs{};
+  void* extra = nullptr;
+  if (dladdr1(bound, &theirs, &extra, RTLD_DL_SYMENT) == 0) return KTSNAP_OK;
+  const auto* sym = static_cast<const ElfW(Sym)*>(extra);
+  // A program that takes a function's address without being position
+  // independent gets a canonical PLT slot as the address: an undefined
+  // symbol of that program, standing for the library it links dynamically.
+  if (sym != nullptr && sym->st_shndx == SHN_UNDEF) return KTSNAP_OK;
+  const void* ours = this_copy_base();
+  if (ours == nullptr || theirs.dli_fbase == ours) return KTSNAP_OK;
+  Dl_info here{};
+  dladdr(reinterpret_cast<const void*>(&this_copy_base), &here);
+  std::string ours_name = here.dli_fname && here.dli_fname[0] ? here.dli_fname : "the program";
+  std::string theirs_name = theirs.dli_fname && theirs.dli_fname[0] ? theirs.dli_fname : "another object";
+  return fail(KTSNAP_E_UNSUPPORTED,
+              who(s) + ": the plugin would call another copy of libktsnap (" + theirs_name +
+                  ") than the host's (" + ours_name +
+                  "); its reports would be built by one copy and read by the other. Load plugins from a host "
+                  "that links libktsnap.so.1 (not libktsnap.a)");
+}
+
 uint64_t clock_ns(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
@@ -165,6 +209,10 @@ KTSNAP_API ktsnap_status ktsnap_source_open(ktsnap_source** out, const char* pat
       std::string text = e ? e : "dlopen failed";
       bool missing = std::strchr(path, '/') == nullptr && text.find("No such file") != std::string::npos;
       return fail(missing ? KTSNAP_E_NOTFOUND : KTSNAP_E_FORMAT, who(*src) + ": cannot load: " + text);
+    }
+    if (ktsnap_status st = check_same_copy(*src, src->dl); st != KTSNAP_OK) {
+      unload(src.get());
+      return st;
     }
     dlerror();
     void* sym = dlsym(src->dl, KTSNAP_PLUGIN_ENTRY);
