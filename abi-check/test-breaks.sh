@@ -101,9 +101,9 @@ run_old_client() { LD_BIND_NOW=1 LD_LIBRARY_PATH=$1 "$old_client" "$report"; }
 expect pass "(i) control: symbols" "$abi/check-symbols.sh" "$tmp/control/libktsnap.so.1" "$abi/ktsnap.symbols"
 expect fail "(i) $removed removed: symbols" "$abi/check-symbols.sh" "$tmp/removed/libktsnap.so.1" "$abi/ktsnap.symbols"
 expect pass "(i) control: abidiff" "$abi/check-abidiff.sh" "$tmp/control/libktsnap.so.1" \
-  "$abi/libktsnap.so.1.abi" "$abi/abidiff.expected"
+  "$abi/libktsnap.so.1.abi" "$abi/expected-report.txt"
 expect fail "(i) $removed removed: abidiff" "$abi/check-abidiff.sh" "$tmp/removed/libktsnap.so.1" \
-  "$abi/libktsnap.so.1.abi" "$abi/abidiff.expected"
+  "$abi/libktsnap.so.1.abi" "$abi/expected-report.txt"
 expect pass "(i) control: old client" run_old_client "$tmp/control"
 expect fail "(i) $removed removed: old client" run_old_client "$tmp/removed"
 
@@ -182,7 +182,7 @@ tools_except "$tmp/no-abidiff" abidiff
 tools_except "$tmp/no-abidw" abidw
 expect fail "(iv) no readelf: symbols" env PATH="$tmp/no-readelf" bash "$abi/check-symbols.sh" "$lib" "$abi/ktsnap.symbols"
 expect fail "(iv) no abidiff: abidiff" env PATH="$tmp/no-abidiff" bash "$abi/check-abidiff.sh" "$lib" \
-  "$abi/libktsnap.so.1.abi" "$abi/abidiff.expected"
+  "$abi/libktsnap.so.1.abi" "$abi/expected-report.txt"
 expect fail "(iv) no abidw: abi-dump" env PATH="$tmp/no-abidw" bash "$abi/abi-dump.sh" \
   "$tmp/standin-control/libktsnap.so.1" "$tmp/standin-control/include" "$tmp/x.abi"
 expect fail "(iv) no C compiler: layout" "$abi/check-layout.sh" "$tmp/no-such-cc" "$src/include" "$abi/layout.c"
