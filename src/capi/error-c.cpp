@@ -1,9 +1,9 @@
 // The core of the C ABI's error plumbing: the per-thread last error, status
 // names, and the argument and options-struct (sz) checks that every *-c.cpp
-// file uses. It depends on nothing but the standard library and ktsnap.h, so
-// a program that takes only part of the C ABI (the static guest program of
-// tests/vm) compiles this file as it is. View errors' details are added by
-// status-c.cpp.
+// file uses. It depends on nothing but the standard library, ktsnap.h and
+// the header-only internal/status.hpp, so a program that takes only part of
+// the C ABI (the static guest program of tests/vm) compiles this file as it
+// is. View errors' details are added by status-c.cpp.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +31,7 @@ void drop_detail(LastError& e) noexcept {
 }
 
 namespace {
+
 constexpr const char* kNoRoomForMessage = "ktsnap: out of memory while recording the error message";
 
 }  // namespace
