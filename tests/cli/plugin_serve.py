@@ -14,19 +14,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wire"))
 import serve_compat as sc  # noqa: E402
+import pycheck  # noqa: E402 (on the path through serve_compat)
+from pycheck import check  # noqa: E402
 
 OK, ERR = sc.OK, sc.ERR
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
 
 
 def serve(ktsnap, work, name, plugin_args, requests):
@@ -77,9 +68,9 @@ def main():
     check("failing capture: ERR with the plugin's reason, twice", ok, repr(replies))
     check("failing capture: serve keeps running, exits 0 when the guest closes",
           rc == 0 and "2 requests (0 ok, 2 err" in out, "%r %s" % (rc, out))
-    print("serve-plugin: %d passed" % passed)
-    print("serve-plugin: %d failed" % failed)
-    sys.exit(0 if failed == 0 else 1)
+    print("serve-plugin: %d passed" % pycheck.passed)
+    print("serve-plugin: %d failed" % pycheck.failed)
+    sys.exit(0 if pycheck.failed == 0 else 1)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ import time
 
 from vmlib import Failure, Guest, die_with_parent, log, parse_args, skip, T0
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import pycheck  # noqa: E402
+from pycheck import check  # noqa: E402
+
 TAG70 = "t70_" + "".join(chr(ord("a") + i % 26) for i in range(66))
 # (tag, kind, expected outcome)
 REQUESTS = [
@@ -52,18 +56,6 @@ REQUESTS = [
 ]
 CAPTURES = [t[:64] for t, k, _ in REQUESTS if k == "capture"]
 
-passed = 0
-failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""), flush=True)
 
 
 def qmp_query_status(path):
@@ -183,7 +175,7 @@ def run(args, bpftool, work):
                   len(watch) == 1 and "does not support watch" in watch[0], repr(watch))
             check("guest: done replies=%d of %d" % (len(REQUESTS), len(REQUESTS)),
                   "KTSNAP-REQ done replies=%d of %d" % (len(REQUESTS), len(REQUESTS)) in lines, "\n".join(lines))
-            g.ok = failed == 0
+            g.ok = pycheck.failed == 0
 
         # The host's view.
         hooks = open(hook_log).read().splitlines() if os.path.exists(hook_log) else []
@@ -256,13 +248,12 @@ def main():
     except (Failure, OSError, ValueError, subprocess.CalledProcessError) as e:
         check("harness", False, "%s: %s" % (type(e).__name__, e))
     finally:
-        if failed == 0 and not args.keep:
+        if pycheck.failed == 0 and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print("work dir kept: " + work)
     log("total %.1fs" % (time.monotonic() - T0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return pycheck.summary()
 
 
 if __name__ == "__main__":

@@ -26,34 +26,14 @@ import sys
 import time
 import zlib
 
-HEADER = struct.Struct("<IIII")  # msg_type, length, crc32, pad
-SNRQ, SNRP, STIM, SCST = 0x534E5251, 0x534E5250, 0x5354494D, 0x53435354
-TAG_MAX, REASON_MAX = 64, 512
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import pycheck  # noqa: E402
+from pycheck import check  # noqa: E402
+# The frame layout and the SNRQ encoder of the other independent Python peer.
+from wire_compat import HEADER, REASON_MAX, SCST, SNRP, SNRQ, STIM, TAG_MAX, frame, snrq  # noqa: E402,F401
+
 REPLY_FRAME = 16 + 8 + REASON_MAX
 OK, ERR = 1, 2
-
-passed = 0
-failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
-
-
-def frame(msg_type, payload, pad=0, crc=None):
-    if crc is None:
-        crc = zlib.crc32(payload) & 0xFFFFFFFF
-    return HEADER.pack(msg_type, len(payload), crc, pad) + payload
-
-
-def snrq(request_id, kind, tag):
-    return struct.pack("<II", request_id, kind) + tag[:TAG_MAX].ljust(TAG_MAX, b"\0")
 
 
 def recv_exact(conn, n, timeout):
@@ -297,8 +277,7 @@ def main():
         if os.path.exists(pin):
             os.unlink(pin)
         subprocess.run([ktsnap, "ring", "rm", "ktsnap-serve-compat-%d" % os.getpid()], capture_output=True)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(0 if failed == 0 else 1)
+    sys.exit(pycheck.summary())
 
 
 TAG70 = bytes(ord("a") + i % 26 for i in range(70))
