@@ -18,12 +18,12 @@
 
 namespace ktsnap::bench {
 
-namespace {
-
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench: %s\n", msg.c_str());
+void die(const std::string& msg) {
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg.c_str());
   std::exit(2);
 }
+
+namespace {
 
 AnchorBtf load_anchor_btf() {
   AnchorBtf a;

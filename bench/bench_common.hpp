@@ -69,6 +69,10 @@ std::vector<uint8_t> build_report(uint32_t n, uint32_t nr_cpus = 2);
 // other processes or threads): CLOCK_MONOTONIC in ns, the median and the
 // p-th fraction (0..1) of a sample (-1 when empty), and /proc/loadavg as
 // one line for the raw outputs.
+// Prints "<program>: msg" to stderr and exits with status 2: a benchmark
+// that cannot set itself up (no BTF, no kernel map, a failed call).
+[[noreturn]] void die(const std::string& msg);
+
 uint64_t now_ns();
 double median(std::vector<double> v);
 double percentile(std::vector<double> v, double p);

@@ -67,10 +67,7 @@ constexpr uint32_t kBatch = 1024;         // entries per lookup_batch call (the 
 constexpr uint32_t kCaptureBatch = 4096;  // what capture asks per call for this layout (src/capture/read.cpp)
 constexpr uint32_t kSizes[] = {1000, 10000, 100000};
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench_capture: %s\n", msg.c_str());
-  std::exit(2);
-}
+using ktsnap::bench::die;
 
 std::string size_name(uint32_t n) {
   return std::to_string(n / 1000) + "k";

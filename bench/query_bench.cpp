@@ -33,10 +33,7 @@ struct Data {
 };
 Data* g;
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench_query: %s\n", msg.c_str());
-  std::exit(2);
-}
+using ktsnap::bench::die;
 
 // The peer: what a C programmer writes for this predicate, over the same
 // value bytes (unaligned-safe loads at the mirror's offsets).

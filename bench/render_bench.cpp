@@ -41,10 +41,7 @@ struct Data {
 };
 Data* g;
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "bench_render: %s\n", msg.c_str());
-  std::exit(2);
-}
+using ktsnap::bench::die;
 
 // The peer's output sink: vsnprintf into a buffer that grows on demand.
 struct Sink {

@@ -52,15 +52,11 @@ namespace bip = boost::interprocess;
 
 namespace {
 
+using ktsnap::bench::die;
 using ktsnap::bench::loadavg;
 using ktsnap::bench::median;
 using ktsnap::bench::now_ns;
 using ktsnap::bench::percentile;
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench_ring: %s\n", what.c_str());
-  std::exit(1);
-}
 
 void check(ktsnap_status st, const char* what) {
   if (st != KTSNAP_OK) die(std::string(what) + ": " + ktsnap_status_str(st) + ": " + ktsnap_last_error());

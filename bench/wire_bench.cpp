@@ -51,15 +51,11 @@ namespace w = ktsnap::wire;
 
 namespace {
 
+using ktsnap::bench::die;
 using ktsnap::bench::loadavg;
 using ktsnap::bench::median;
 using ktsnap::bench::now_ns;
 using ktsnap::bench::percentile;
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench_wire: %s\n", what.c_str());
-  std::exit(1);
-}
 
 // ---- decoder -----------------------------------------------------------------
 
